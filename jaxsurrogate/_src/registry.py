@@ -6,7 +6,9 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from jaxsurrogate._src import norse, presets, shapes
+from jaxsurrogate._src import norse
+from jaxsurrogate._src import presets as preset_table
+from jaxsurrogate._src import shapes as shape_table
 from jaxsurrogate._src.mechanism import SpikeFunction
 
 
@@ -142,8 +144,8 @@ for _fn, _aliases in [
 ]:
     register(_fn.__name__, _fn, aliases=_aliases)
 
-for _fn, _aliases in shapes.CATALOGUE:
+for _fn, _aliases in shape_table.CATALOGUE:
     register(_fn.__name__, _fn, aliases=_aliases)
 
-for _name, _fn in presets.PRESETS.items():
+for _name, _fn in preset_table.PRESETS.items():
     register(_name, _fn)
