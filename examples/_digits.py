@@ -1,0 +1,433 @@
+"""Shared parts of the digits examples: data, spike encoding, LIF maths, plots.
+
+The three examples (Flax NNX, Haiku, sharded pure JAX) differ only in how they
+hold parameters and update them. Everything else lives here once: the data
+split, the spike encoding, the leaky integrate-and-fire (LIF) dynamics unrolled
+with ``jax.lax.scan``, the loss, the training loop and the outputs.
+
+The network is feed-forward, so the weights are applied to all time steps at
+once outside the scan (one big matmul instead of T small ones); the scans only
+carry the neuron state. That also keeps framework modules out of the scan
+bodies, which is why the same maths serves NNX, Haiku and plain arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxsurrogate as js
+
+Array = jax.Array
+# A spike function as the network sees it: (x, key) -> spikes. The key is
+# only used by stochastic surrogates; deterministic ones ignore it.
+Spike = Callable[[Array, Array], Array]
+Layer = Callable[[Array], Array]
+
+F32 = jnp.float32
+N_INPUTS, N_CLASSES = 64, 10
+# The split is fixed, independent of --seed, so that runs with different
+# seeds or surrogates are scored on the same test digits.
+SPLIT_SEED = 0
+TEST_FRACTION = 0.25
+# Norse's threshold methods, in the order the --compare table lists them.
+NORSE_METHODS = ("super", "tanh", "circ", "heavi_erfc", "triangle", "heaviside")
+
+
+# --------------------------------------------------------------------------
+# Data
+
+
+@dataclasses.dataclass(frozen=True)
+class Digits:
+    """The digits split: images as float32 intensities in [0, 1], int32 labels."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_digits(limit: int | None = None) -> Digits:
+    """scikit-learn's bundled 8x8 digits, stratified 75/25 split.
+
+    Args:
+        limit: keep only this many images (a stratified subset), for quick
+            tests; None keeps all 1,797.
+    """
+    from sklearn.datasets import load_digits as sk_load_digits
+    from sklearn.model_selection import train_test_split
+
+    images, labels = sk_load_digits(return_X_y=True)
+    images = (images / 16.0).astype(np.float32)  # pixel values are 0..16
+    labels = labels.astype(np.int32)
+    if limit is not None and limit < len(labels):
+        images, _, labels, _ = train_test_split(
+            images, labels, train_size=limit, stratify=labels,
+            random_state=SPLIT_SEED)
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=TEST_FRACTION, stratify=labels,
+        random_state=SPLIT_SEED)
+    return Digits(x_train, y_train, x_test, y_test)
+
+
+def encode(images: Array, steps: int, key: Array, kind: str) -> Array:
+    """Spike trains of shape (steps, batch, 64) from intensities in [0, 1].
+
+    ``rate``: each pixel spikes at every step with probability = intensity.
+    ``latency``: each pixel brighter than 0.1 spikes once, brighter earlier.
+    """
+    images = images.astype(F32)
+    if kind == "rate":
+        shape = (steps, *images.shape)
+        return jax.random.bernoulli(key, images, shape).astype(F32)
+    if kind == "latency":
+        t_fire = jnp.round((1.0 - images) * (steps - 1)).astype(jnp.int32)
+        t = jnp.arange(steps, dtype=jnp.int32)[:, None, None]
+        return ((t == t_fire) & (images > 0.1)).astype(F32)
+    raise ValueError(f"unknown encoding {kind!r}; use 'rate' or 'latency'")
+
+
+# --------------------------------------------------------------------------
+# Surrogate
+
+
+@dataclasses.dataclass(frozen=True)
+class Surrogate:
+    """A resolved ``--surrogate``/``--alpha`` pair."""
+
+    name: str
+    alpha: float | None
+    stochastic: bool
+    spike: Spike
+
+
+def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
+    """The spike function for a registry name, alias or preset.
+
+    Args:
+        name: anything :func:`jaxsurrogate.get` accepts.
+        alpha: overrides the surrogate's default alpha; None keeps it.
+
+    Raises:
+        SystemExit: with the registry's message for an unknown name, or when
+            alpha is given for a surrogate that has none.
+    """
+    try:
+        fn = js.get(name)
+    except js.UnknownSurrogateError as err:
+        raise SystemExit(f"--surrogate: {err}") from None
+    decl = fn.declaration
+    if decl.alpha is None:
+        if alpha is not None:
+            raise SystemExit(f"--alpha: {name} has no alpha parameter")
+        return Surrogate(name, None, decl.stochastic, lambda x, key: fn(x))
+    a = float(decl.alpha if alpha is None else alpha)
+    if decl.stochastic:
+        # Each call gets its own key: the scan splits one per time step.
+        return Surrogate(name, a, True, lambda x, key: fn(x, a, key=key))
+    return Surrogate(name, a, False, lambda x, key: fn(x, a))
+
+
+# --------------------------------------------------------------------------
+# LIF maths (Norse's current-based LIF and LI cells, explicit Euler)
+
+
+@dataclasses.dataclass(frozen=True)
+class LIF:
+    """Neuron constants, as Norse's ``LIFParameters`` defaults (dt = 1 ms)."""
+
+    tau_syn_inv: float = 200.0
+    tau_mem_inv: float = 100.0
+    v_leak: float = 0.0
+    v_th: float = 1.0
+    v_reset: float = 0.0
+    dt: float = 1e-3
+
+
+def lif_layer(currents: Array, spike: Spike, key: Array,
+              p: LIF = LIF()) -> Array:
+    """Spikes (T, B, N) of LIF neurons driven by input currents (T, B, N).
+
+    Membrane v and synaptic current i start at 0; each step decays both,
+    thresholds ``v - v_th`` with the surrogate, resets the neurons that
+    spiked, then adds the step's input to i.
+    """
+    zeros = jnp.zeros(currents.shape[1:], F32)
+    keys = jax.random.split(key, currents.shape[0])
+
+    def step(state: tuple[Array, Array],
+             inputs: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
+        v, i = state
+        current, k = inputs
+        v = v + p.dt * p.tau_mem_inv * ((p.v_leak - v) + i)
+        i = i - p.dt * p.tau_syn_inv * i
+        z = spike(v - p.v_th, k)
+        v = (1.0 - z) * v + z * p.v_reset
+        return (v, i + current), z
+
+    _, spikes = jax.lax.scan(step, (zeros, zeros), (currents.astype(F32), keys))
+    return spikes
+
+
+def li_layer(currents: Array, p: LIF = LIF()) -> Array:
+    """Membrane voltages (T, B, N) of non-spiking leaky integrators."""
+    zeros = jnp.zeros(currents.shape[1:], F32)
+
+    def step(state: tuple[Array, Array],
+             current: Array) -> tuple[tuple[Array, Array], Array]:
+        v, i = state
+        i = i + current
+        v = v + p.dt * p.tau_mem_inv * ((p.v_leak - v) + i)
+        i = i - p.dt * p.tau_syn_inv * i
+        return (v, i), v
+
+    _, voltages = jax.lax.scan(step, (zeros, zeros), currents.astype(F32))
+    return voltages
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """What the forward pass needs besides the weights."""
+
+    spike: Spike
+    steps: int
+    encoding: str = "rate"
+    lif: LIF = LIF()
+
+
+def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
+                cfg: Config) -> tuple[Array, Array]:
+    """Encode, LIF hidden layer, LI readout; logits = max voltage over time.
+
+    Args:
+        hidden: the input-to-hidden affine map (any framework's Linear).
+        readout: the hidden-to-output affine map.
+        images: (B, 64) intensities in [0, 1].
+        key: randomness for the encoding and for stochastic surrogates.
+        cfg: the surrogate, number of steps and encoding.
+
+    Returns:
+        (logits (B, 10), hidden spikes (T, B, hidden size)).
+    """
+    k_encode, k_spike = jax.random.split(key)
+    spikes_in = encode(images, cfg.steps, k_encode, cfg.encoding)
+    hidden_spikes = lif_layer(hidden(spikes_in), cfg.spike, k_spike, cfg.lif)
+    voltages = li_layer(readout(hidden_spikes), cfg.lif)
+    # Max over time (as in Norse's MNIST tutorial) lets a class win at any
+    # step rather than having to integrate the whole window.
+    return jnp.max(voltages, axis=0), hidden_spikes
+
+
+def loss_and_accuracy(logits: Array, labels: Array) -> tuple[Array, Array]:
+    """Mean softmax cross-entropy and accuracy of a batch."""
+    log_p = jax.nn.log_softmax(logits.astype(F32), axis=-1)
+    loss = -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1))
+    accuracy = jnp.mean((jnp.argmax(logits, axis=-1) == labels).astype(F32))
+    return loss, accuracy
+
+
+# --------------------------------------------------------------------------
+# Command line and training loop
+
+
+def parser(description: str, *, compare: bool = False,
+           steps: bool = True) -> argparse.ArgumentParser:
+    """The flags every digits example shares."""
+    ap = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--surrogate", default="super",
+                    help="a jaxsurrogate name, alias or preset "
+                         "(see jaxsurrogate.names() and .presets())")
+    ap.add_argument("--alpha", type=float, default=None,
+                    help="override the surrogate's default alpha")
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    if steps:
+        ap.add_argument("--steps", type=int, default=16,
+                        help="simulation time steps T per digit")
+    ap.add_argument("--encoding", choices=("rate", "latency"), default="rate")
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--limit", type=int, default=None,
+                    help="use only this many digits (stratified), for tests")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="write metrics.json and PNG plots here")
+    ap.add_argument("--no-progress", action="store_true",
+                    help="no tqdm progress bar")
+    if compare:
+        ap.add_argument("--compare", action="store_true",
+                        help="train once per Norse method and print a table")
+    return ap
+
+
+# step(images, labels, key) -> (loss, accuracy); the framework's update
+# happens inside, on state the closure owns.
+StepFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
+# evaluate(images, labels, key) -> (accuracy, hidden spikes (T, B, H))
+EvalFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
+
+
+def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
+        batch_size: int, seed: int, progress: bool = True,
+        desc: str = "train") -> dict[str, Any]:
+    """Trains for ``epochs`` over shuffled full batches; scores each epoch.
+
+    The last partial batch of each epoch is dropped so that every step has
+    the same shape and the jitted step compiles once.
+
+    Returns:
+        The metrics: per-epoch ``train_loss``, ``train_accuracy``,
+        ``test_accuracy_per_epoch``; final ``test_accuracy``;
+        ``train_seconds`` (wall time of the loop, compilation included) and
+        the test hidden spikes of the last evaluation (``raster``, not JSON).
+    """
+    from tqdm.auto import tqdm
+
+    n = len(data.y_train)
+    if n < batch_size:
+        raise SystemExit(f"--batch-size {batch_size} is larger than the "
+                         f"{n} training digits")
+    order = np.random.default_rng(seed)
+    key = jax.random.key(seed)
+    eval_key = jax.random.key(seed + 1)
+    history: dict[str, Any] = {"train_loss": [], "train_accuracy": [],
+                               "test_accuracy_per_epoch": []}
+    start = time.perf_counter()
+    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
+    for _ in bar:
+        perm = order.permutation(n)
+        losses, accs = [], []
+        for b in range(n // batch_size):
+            idx = perm[b * batch_size:(b + 1) * batch_size]
+            key, sub = jax.random.split(key)
+            loss, acc = step(data.x_train[idx], data.y_train[idx], sub)
+            losses.append(loss)
+            accs.append(acc)
+        # One host sync per epoch, not per step.
+        history["train_loss"].append(float(np.mean(jax.device_get(losses))))
+        history["train_accuracy"].append(float(np.mean(jax.device_get(accs))))
+        test_acc, raster = evaluate(data.x_test, data.y_test, eval_key)
+        history["test_accuracy_per_epoch"].append(float(test_acc))
+        bar.set_postfix(loss=f"{history['train_loss'][-1]:.3f}",
+                        test_acc=f"{float(test_acc):.3f}")
+    history["train_seconds"] = time.perf_counter() - start
+    history["test_accuracy"] = history["test_accuracy_per_epoch"][-1]
+    history["raster"] = np.asarray(raster)
+    return history
+
+
+def run_info(args: argparse.Namespace, surrogate: Surrogate,
+             data: Digits, framework: str) -> dict[str, Any]:
+    """The settings of a run, for metrics.json."""
+    return {
+        "framework": framework,
+        "surrogate": surrogate.name,
+        "alpha": surrogate.alpha,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "steps": getattr(args, "steps", None),
+        "encoding": args.encoding,
+        "hidden": args.hidden,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "n_train": int(len(data.y_train)),
+        "n_test": int(len(data.y_test)),
+        "devices": [str(d) for d in jax.devices()],
+    }
+
+
+def write_outputs(out: Path | None, metrics: dict[str, Any],
+                  data: Digits) -> None:
+    """metrics.json, learning_curves.png and raster.png into ``out``."""
+    if out is None:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    raster = metrics.get("raster")
+    serialisable = {k: v for k, v in metrics.items() if k != "raster"}
+    (out / "metrics.json").write_text(json.dumps(serialisable, indent=2) + "\n")
+    plot_learning_curves(metrics, out / "learning_curves.png")
+    if raster is not None:
+        plot_raster(raster[:, 0, :], data.x_test[0], int(data.y_test[0]),
+                    out / "raster.png", title=metrics.get("surrogate", ""))
+
+
+def summary(metrics: dict[str, Any]) -> str:
+    """One line for the terminal."""
+    alpha = "" if metrics["alpha"] is None else f" alpha={metrics['alpha']:g}"
+    return (f"{metrics['framework']} {metrics['surrogate']}{alpha}: "
+            f"test accuracy {metrics['test_accuracy']:.4f} after "
+            f"{metrics['epochs']} epochs, {metrics['train_seconds']:.1f} s")
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The --compare table: accuracy and time per surrogate."""
+    lines = ["| surrogate | alpha | test accuracy | train seconds |",
+             "|---|---:|---:|---:|"]
+    for m in rows:
+        alpha = "-" if m["alpha"] is None else f"{m['alpha']:g}"
+        lines.append(f"| {m['surrogate']} | {alpha} | {m['test_accuracy']:.4f} "
+                     f"| {m['train_seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Plots (matplotlib imported only when plotting)
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_learning_curves(metrics: dict[str, Any], path: Path) -> None:
+    """Train loss, and train/test accuracy, per epoch."""
+    plt = _pyplot()
+    epochs = np.arange(1, len(metrics["train_loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
+    ax_loss.plot(epochs, metrics["train_loss"], marker="o")
+    ax_loss.set(xlabel="epoch", ylabel="train loss", title="loss")
+    ax_acc.plot(epochs, metrics["train_accuracy"], marker="o", label="train")
+    ax_acc.plot(epochs, metrics["test_accuracy_per_epoch"], marker="s",
+                label="test")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy",
+               ylim=(0, 1))
+    ax_acc.legend()
+    fig.suptitle(f"{metrics.get('framework', '')} SNN on digits, "
+                 f"surrogate {metrics.get('surrogate', '')}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_raster(spikes: np.ndarray, image: np.ndarray, label: int,
+                path: Path, title: str = "") -> None:
+    """Hidden-layer spikes (T, H) of one digit, next to the digit."""
+    plt = _pyplot()
+    fig, (ax_img, ax_r) = plt.subplots(
+        1, 2, figsize=(9, 3.5), gridspec_kw={"width_ratios": [1, 3]})
+    ax_img.imshow(np.reshape(image, (8, 8)), cmap="gray_r")
+    ax_img.set(title=f"test digit (label {label})", xticks=[], yticks=[])
+    t, neuron = np.nonzero(np.asarray(spikes))
+    ax_r.scatter(t, neuron, marker="|", s=20, color="black")
+    ax_r.set(xlabel="time step", ylabel="hidden neuron",
+             xlim=(-0.5, spikes.shape[0] - 0.5), ylim=(-1, spikes.shape[1]),
+             title=f"hidden spikes ({int(spikes.sum())} in total) {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
