@@ -1,0 +1,912 @@
+#!/usr/bin/env python
+"""Speed benchmark of jaxsurrogate's spike functions (issue #6).
+
+Sections:
+
+* element-wise: every canonical shape, forward / grad / value_and_grad, each
+  jitted, as a ratio to the memory floor ``x * w`` (read two, write one) at
+  the same size; 1.0 = at the floor, higher is faster.
+* overhead: each jaxsurrogate function against a hand-written
+  ``jax.custom_vjp`` of the same maths (ratio = hand-written time / ours).
+* a real step: ``jit(grad(loss))`` of a LIF layer (T=100, batch 256, 784->512),
+  for jaxsurrogate, a hand-written custom_vjp and, in their own subprocesses,
+  the peers that are installed (spyx, braintools, Norse, snnTorch).
+* memory: compiled temporary memory of that step, with and without
+  ``jax.checkpoint`` of the scan step.
+
+Every timing is the median over interleaved repeats: in each repeat every
+variant of a group runs once, so a slow moment of a shared machine hits all of
+them alike. Ratios are taken within a group, never across processes.
+
+Usage::
+
+    python benchmarks/run.py --quick --markdown - --json out.json
+    python benchmarks/run.py --json r.json --markdown benchmarks/RESULTS.md
+    python benchmarks/run.py --from-json r.json --png docs/benchmark.png
+
+The peers are imported only in subprocesses run with ``--peer-python``
+(default ``/work/venv-bench/bin/python`` or ``$JAXSURROGATE_BENCH_PYTHON``):
+they pin other stacks (and braintools switches JAX's x64 mode off on import),
+so they never share a process with the main measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(REPO))
+
+DEFAULT_PEER_PYTHON = os.environ.get("JAXSURROGATE_BENCH_PYTHON",
+                                     "/work/venv-bench/bin/python")
+
+# Norse's LIFParameters defaults (norse 1.1.0), used by every LIF below.
+LIF = dict(dt=1e-3, tau_syn_inv=200.0, tau_mem_inv=100.0, v_leak=0.0,
+           v_th=1.0, v_reset=0.0, alpha=100.0)
+
+PEERS = ("spyx", "braintools", "norse", "norse_compile", "snntorch")
+
+# Hand-written custom_vjp twins, for the overhead section: the obvious code a
+# user would write, the same derivative maths as jaxsurrogate, half precision
+# computed in float32 like jaxsurrogate does.
+HANDWRITTEN_SHAPES = ("superspike", "triangle", "heavi_tanh", "heavi_erfc",
+                      "heavi_circ", "heaviside")
+
+
+# --------------------------------------------------------------------------
+# machine, timing
+# --------------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict:
+    import jax
+    import jaxlib
+    info = {
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+        "backend": jax.default_backend(),
+        "devices": [str(d) for d in jax.devices()],
+        "device_kind": jax.devices()[0].device_kind,
+    }
+    try:
+        import torch  # only for its version; the torch peers run elsewhere
+        info["torch"] = torch.__version__
+    except ImportError:
+        info["torch"] = None
+    return info
+
+
+def _block(out):
+    import jax
+    return jax.block_until_ready(out)
+
+
+def time_group(fns: dict, repeats: int, min_time: float,
+               block=_block) -> dict:
+    """Median seconds per call of each fn, over interleaved repeats.
+
+    Each fn is called once to compile and once more to size an inner loop of
+    about ``min_time`` seconds; then every repeat runs every fn's inner loop
+    (alternating the order), blocking on each result.
+    """
+    inner = {}
+    for name, fn in fns.items():
+        block(fn())
+        t0 = time.perf_counter()
+        block(fn())
+        dt = time.perf_counter() - t0
+        inner[name] = max(1, min(10_000, int(min_time / max(dt, 1e-7))))
+    samples = {name: [] for name in fns}
+    names = list(fns)
+    for r in range(repeats):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            fn, n = fns[name], inner[name]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                block(fn())
+            samples[name].append((time.perf_counter() - t0) / n)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+# --------------------------------------------------------------------------
+# hand-written custom_vjp spike functions
+# --------------------------------------------------------------------------
+
+def handwritten(name: str, alpha: float | None):
+    """A hand-written custom_vjp spike function with jaxsurrogate's maths."""
+    import jax
+    import jax.numpy as jnp
+    from jax.scipy.special import erf  # noqa: F401  (kept for symmetry)
+
+    def g(x, a):
+        if name == "superspike":
+            return 1 / (a * jnp.abs(x) + 1) ** 2
+        if name == "triangle":
+            return a * jnp.maximum(0, 1 - jnp.abs(x))
+        if name == "heavi_tanh":
+            return 1 - jnp.tanh(a * x) ** 2
+        if name == "heavi_erfc":
+            return (2 / math.sqrt(math.pi)) * jnp.exp(-((a * x) ** 2))
+        if name == "heavi_circ":
+            return (a / jnp.hypot(a, x)) ** 3
+        if name == "heaviside":
+            return jnp.where(jnp.isnan(x), x, jnp.zeros_like(x))
+        raise KeyError(name)
+
+    @jax.custom_vjp
+    def spike(x):
+        return (x > 0).astype(x.dtype)
+
+    def fwd(x):
+        return spike(x), x
+
+    def bwd(x, ct):
+        dt = jnp.promote_types(x.dtype, jnp.float32)
+        xc = x.astype(dt)
+        a = None if alpha is None else jnp.asarray(alpha, dt)
+        return ((ct.astype(dt) * g(xc, a)).astype(x.dtype),)
+
+    spike.defvjp(fwd, bwd)
+    return spike
+
+
+# --------------------------------------------------------------------------
+# element-wise + overhead
+# --------------------------------------------------------------------------
+
+def shape_callable(name: str):
+    """(callable x -> spikes, note) for a canonical jaxsurrogate shape."""
+    import jax
+    import jaxsurrogate as js
+    f = js.get(name)
+    if f.declaration.stochastic:
+        key = jax.random.key(0)
+        return (lambda x: f(x, key=key)), "stochastic: includes drawing uniforms"
+    return f, ""
+
+
+def elementwise_modes(f):
+    import jax
+    import jax.numpy as jnp
+
+    def loss(x, w):
+        return jnp.sum(w * f(x))
+
+    return {
+        "forward": jax.jit(f),
+        "grad": jax.jit(jax.grad(loss)),
+        "value_and_grad": jax.jit(jax.value_and_grad(loss)),
+    }
+
+
+def run_elementwise(log2_sizes, dtypes, shapes, repeats, min_time, log):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import jaxsurrogate as js
+
+    floor = jax.jit(lambda x, w: x * w)
+    copy = jax.jit(lambda x: -x)  # read one, write one (a copy that XLA keeps)
+    ew, ov, bw = [], [], []
+    notes = {}
+    for dtype_name in dtypes:
+        dtype = jnp.dtype(dtype_name)
+        for lg in log2_sizes:
+            n = 2 ** lg
+            rng = np.random.default_rng(lg)
+            x = jnp.asarray(rng.normal(0, 1, n).astype(np.float32)).astype(dtype)
+            w = jnp.asarray(rng.normal(0, 1, n).astype(np.float32)).astype(dtype)
+            fns = {"floor": lambda: floor(x, w), "copy": lambda: copy(x)}
+            for name in shapes:
+                f, note = shape_callable(name)
+                if note:
+                    notes[name] = note
+                for mode, jf in elementwise_modes(f).items():
+                    if mode == "forward":
+                        fns[(name, mode)] = (lambda jf=jf: jf(x))
+                    else:
+                        fns[(name, mode)] = (lambda jf=jf: jf(x, w))
+                if name in HANDWRITTEN_SHAPES:
+                    h = handwritten(name, js.get(name).declaration.alpha)
+                    for mode, jf in elementwise_modes(h).items():
+                        if mode == "forward":
+                            fns[("hw:" + name, mode)] = (lambda jf=jf: jf(x))
+                        else:
+                            fns[("hw:" + name, mode)] = (lambda jf=jf: jf(x, w))
+            t0 = time.perf_counter()
+            t = time_group(fns, repeats, min_time)
+            itemsize = dtype.itemsize
+            bw.append({"dtype": dtype_name, "log2n": lg, "n": n,
+                       "floor_s": t["floor"], "copy_s": t["copy"],
+                       "floor_GBps": 3 * n * itemsize / t["floor"] / 1e9,
+                       "copy_GBps": 2 * n * itemsize / t["copy"] / 1e9})
+            for name in shapes:
+                row = {"shape": name, "dtype": dtype_name, "log2n": lg, "n": n,
+                       "floor_s": t["floor"]}
+                for mode in ("forward", "grad", "value_and_grad"):
+                    row[mode + "_s"] = t[(name, mode)]
+                    row[mode + "_ratio"] = t["floor"] / t[(name, mode)]
+                ew.append(row)
+                if name in HANDWRITTEN_SHAPES:
+                    for mode in ("forward", "grad", "value_and_grad"):
+                        ours, theirs = t[(name, mode)], t[("hw:" + name, mode)]
+                        ov.append({"shape": name, "dtype": dtype_name,
+                                   "log2n": lg, "n": n, "mode": mode,
+                                   "jaxsurrogate_s": ours,
+                                   "handwritten_s": theirs,
+                                   "ratio": theirs / ours})
+            log(f"  element-wise {dtype_name} 2^{lg}: floor "
+                f"{t['floor'] * 1e6:9.1f} us ({bw[-1]['floor_GBps']:.1f} GB/s), "
+                f"{len(fns)} variants in {time.perf_counter() - t0:.1f} s")
+    return ew, ov, bw, notes
+
+
+# --------------------------------------------------------------------------
+# the LIF step
+# --------------------------------------------------------------------------
+
+def lif_data(T, B, nin, nout, seed=0):
+    """Input spikes (T, B, nin) and weights (nin, nout), float32 numpy."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    x = (rng.random((T, B, nin)) < 0.1).astype(np.float32)
+    w = rng.normal(0, 0.1, (nin, nout)).astype(np.float32)
+    return x, w
+
+
+def make_jax_lif(spike, T, B, nin, nout, checkpoint=False):
+    """(jit(grad(loss)), args): dense -> LIF (Norse's maths) over lax.scan."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+    p = LIF
+    a_mem = p["dt"] * p["tau_mem_inv"]
+    a_syn = p["dt"] * p["tau_syn_inv"]
+
+    def step(carry, cur):
+        v, i = carry
+        i_new = i + cur
+        v_dec = v + a_mem * ((p["v_leak"] - v) + i_new)
+        i_dec = i_new - a_syn * i_new
+        z = spike(v_dec - p["v_th"])
+        v_new = (1 - z) * v_dec + z * p["v_reset"]
+        return (v_new, i_dec), z
+
+    body = jax.checkpoint(step) if checkpoint else step
+
+    def loss(w, x):
+        cur = jnp.einsum("tbi,io->tbo", x, w)
+        zeros = jnp.zeros((x.shape[1], w.shape[1]), x.dtype)
+        _, z = lax.scan(body, (zeros, zeros), cur)
+        return jnp.mean((z.mean(0) - 0.05) ** 2)
+
+    x, w = lif_data(T, B, nin, nout)
+    return jax.jit(jax.grad(loss)), (jnp.asarray(w), jnp.asarray(x))
+
+
+def jax_spikes(names):
+    """The JAX spike functions for a LIF run, SuperSpike alpha 100 each."""
+    import jaxsurrogate as js
+    out = {}
+    for n in names:
+        if n == "jaxsurrogate":
+            out[n] = lambda v: js.superspike(v, LIF["alpha"])
+        elif n == "handwritten":
+            out[n] = handwritten("superspike", LIF["alpha"])
+        elif n == "spyx":
+            import spyx.axn
+            out[n] = spyx.axn.superspike(k=LIF["alpha"])
+        elif n == "braintools":
+            import braintools.surrogate
+            out[n] = braintools.surrogate.InvSquareGrad(alpha=LIF["alpha"])
+    return out
+
+
+def run_lif_local(T, B, nin, nout, repeats, min_time, log):
+    fns, impls = {}, ["jaxsurrogate", "handwritten"]
+    for name, spike in jax_spikes(impls).items():
+        f, args = make_jax_lif(spike, T, B, nin, nout)
+        fns[name] = lambda f=f, args=args: f(*args)
+        f, args = make_jax_lif(spike, T, B, nin, nout, checkpoint=True)
+        fns[name + "+checkpoint"] = lambda f=f, args=args: f(*args)
+    t = time_group(fns, repeats, min_time)
+    log("  LIF (this process): " + ", ".join(
+        f"{k} {v * 1e3:.1f} ms" for k, v in t.items()))
+    return t
+
+
+def run_memory(T, B, nin, nout):
+    import jax
+    rows = []
+    for name, spike in jax_spikes(["jaxsurrogate", "handwritten"]).items():
+        for ckpt in (False, True):
+            f, args = make_jax_lif(spike, T, B, nin, nout, checkpoint=ckpt)
+            m = f.lower(*args).compile().memory_analysis()
+            temp = getattr(m, "temp_size_in_bytes", None) if m is not None else None
+            rows.append({"impl": name, "checkpoint": ckpt,
+                         "temp_bytes": None if temp is None else int(temp),
+                         "argument_bytes": None if m is None else
+                         int(getattr(m, "argument_size_in_bytes", 0)),
+                         "output_bytes": None if m is None else
+                         int(getattr(m, "output_size_in_bytes", 0))})
+    return rows
+
+
+# ---- peer workers (run in a subprocess with the peer python) -------------
+
+def _torch_setup():
+    import torch
+    n = os.cpu_count() or 1
+    torch.set_num_threads(n)
+    return torch, torch.get_num_threads()
+
+
+def _torch_step(torch, run_layer, x, w):
+    """fwd+bwd of dense -> layer(cur) -> loss; returns a callable."""
+    xt = torch.from_numpy(x)
+    wt = torch.from_numpy(w.copy()).requires_grad_(True)
+
+    def step():
+        wt.grad = None
+        cur = torch.einsum("tbi,io->tbo", xt, wt)
+        z = run_layer(cur)
+        loss = ((z.mean(0) - 0.05) ** 2).mean()
+        loss.backward()
+        return wt.grad
+
+    def forward_only():
+        with torch.no_grad():
+            cur = torch.einsum("tbi,io->tbo", xt, wt)
+            z = run_layer(cur)
+            return ((z.mean(0) - 0.05) ** 2).mean()
+
+    return step, forward_only
+
+
+def worker(name, T, B, nin, nout, repeats, min_time):
+    """Times peer `name` next to jaxsurrogate's step, in this process."""
+    ref, ref_args = make_jax_lif(jax_spikes(["jaxsurrogate"])["jaxsurrogate"],
+                                 T, B, nin, nout)
+    fns = {"jaxsurrogate": lambda: ref(*ref_args)}
+    info = {"peer": name, "notes": {}}
+    x, w = lif_data(T, B, nin, nout)
+    block = _block
+    if name in ("spyx", "braintools"):
+        import importlib.metadata as md
+        info["version"] = md.version(name)
+        spike = jax_spikes([name])[name]
+        f, args = make_jax_lif(spike, T, B, nin, nout)
+        label = {"spyx": "spyx (axn.superspike k=100)",
+                 "braintools": "braintools (InvSquareGrad alpha=100)"}[name]
+        fns[label] = lambda: f(*args)
+        info["notes"][label] = "same scan, the peer's spike function"
+    elif name in ("norse", "norse_compile"):
+        import norse
+        import norse.torch as nt
+        torch, threads = _torch_setup()
+        info["version"] = norse.__version__
+        info["torch"] = torch.__version__
+        info["torch_threads"] = threads
+        p = nt.LIFParameters(method="super", alpha=torch.as_tensor(LIF["alpha"]))
+        if name == "norse":
+            module = nt.LIF(p)
+            step, fwd = _torch_step(torch, lambda c: module(c)[0], x, w)
+            fns["Norse LIF module"] = step
+            fns["Norse LIF module (forward only)"] = fwd
+        cell = nt.LIFCell(p)
+
+        def cell_loop(c, cell_fn):
+            s, zs = None, []
+            for t in range(c.shape[0]):
+                z, s = cell_fn(c[t], s)
+                zs.append(z)
+            return torch.stack(zs)
+
+        if name == "norse":
+            step, _ = _torch_step(torch, lambda c: cell_loop(c, cell), x, w)
+            fns["Norse LIFCell loop"] = step
+        else:
+            compiled = torch.compile(cell)
+            step, _ = _torch_step(torch, lambda c: cell_loop(c, compiled), x, w)
+            label = "Norse LIFCell loop, torch.compile"
+            t0 = time.perf_counter()
+            step()
+            step()
+            info["compile_s"] = time.perf_counter() - t0
+            fns[label] = step
+
+        def block(out):
+            return out
+        info["notes"]["all"] = ("norse 1.1.0 ignores alpha: its SuperSpike is "
+                                "1/(|x|+1)^2, so the maths differ in the "
+                                "derivative's width, not in cost")
+    elif name == "snntorch":
+        import snntorch
+        import snntorch as snn
+        from snntorch import surrogate
+        torch, threads = _torch_setup()
+        info["version"] = snntorch.__version__
+        info["torch"] = torch.__version__
+        info["torch_threads"] = threads
+        beta = 1 - LIF["dt"] * LIF["tau_mem_inv"]
+        leaky = snn.Leaky(beta=beta, spike_grad=surrogate.fast_sigmoid(
+            slope=LIF["alpha"]))
+
+        def run_leaky(c):
+            mem = leaky.init_leaky()
+            zs = []
+            for t in range(c.shape[0]):
+                z, mem = leaky(c[t], mem)
+                zs.append(z)
+            return torch.stack(zs)
+
+        step, _ = _torch_step(torch, run_leaky, x, w)
+        fns["snnTorch Leaky loop"] = step
+        info["notes"]["snnTorch Leaky loop"] = (
+            "snn.Leaky: one state (no synaptic current), subtract reset; "
+            "fast_sigmoid slope 100 = SuperSpike alpha 100")
+
+        def block(out):
+            return out
+    else:
+        raise SystemExit(f"unknown peer {name}")
+
+    def mixed_block(out):
+        # torch results are ready when returned; JAX ones need blocking
+        return _block(out) if hasattr(out, "block_until_ready") else out
+
+    info["times_s"] = time_group(fns, repeats, min_time, block=mixed_block)
+    info["jax"] = __import__("jax").__version__
+    return info
+
+
+def run_peers(peers, python, T, B, nin, nout, repeats, min_time, timeout, log):
+    results, skipped = [], []
+    if not Path(python).exists():
+        return results, [{"peer": p, "reason": f"no peer python at {python}"}
+                         for p in peers]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("JAX_ENABLE_X64", None)
+    for peer in peers:
+        cmd = [python, str(Path(__file__).resolve()), "--worker", peer,
+               "--lif", f"{T},{B},{nin},{nout}", "--repeats", str(repeats),
+               "--min-time", str(min_time)]
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            skipped.append({"peer": peer, "reason": f"timed out after {timeout} s"})
+            log(f"  peer {peer}: timed out")
+            continue
+        last = proc.stdout.strip().splitlines()[-1:] if proc.stdout else []
+        if proc.returncode != 0 or not last or not last[0].startswith("{"):
+            err = (proc.stderr or proc.stdout or "").strip().splitlines()
+            reason = err[-1] if err else f"exit {proc.returncode}"
+            if "ModuleNotFoundError" in reason or "No module named" in reason:
+                reason = "not installed: " + reason
+            skipped.append({"peer": peer, "reason": reason[:300]})
+            log(f"  peer {peer}: skipped ({reason[:120]})")
+            continue
+        info = json.loads(last[0])
+        info["wall_s"] = time.perf_counter() - t0
+        results.append(info)
+        log(f"  peer {peer}: " + ", ".join(
+            f"{k} {v * 1e3:.1f} ms" for k, v in info["times_s"].items()))
+    return results, skipped
+
+
+# --------------------------------------------------------------------------
+# summary, targets, outputs
+# --------------------------------------------------------------------------
+
+def summarize(res):
+    """The target checks, each with the measured number."""
+    targets = []
+    ew = res["elementwise"]
+    sel = [r for r in ew if r["dtype"] == "float32"]
+    if sel:
+        big = max(r["log2n"] for r in sel)
+        lg = 22 if any(r["log2n"] == 22 for r in sel) else big
+        rows = [r for r in sel if r["log2n"] == lg]
+        worst = min(rows, key=lambda r: r["grad_ratio"])
+        ss = [r for r in rows if r["shape"] == "superspike"]
+        targets.append({
+            "target": f"grad of element-wise surrogate at 2^{lg} float32 >= 0.85 of floor",
+            "measured": (f"superspike {ss[0]['grad_ratio']:.2f}; " if ss else "")
+            + f"worst {worst['shape']} {worst['grad_ratio']:.2f}; median "
+            f"{statistics.median(r['grad_ratio'] for r in rows):.2f}",
+            "met": worst["grad_ratio"] >= 0.85,
+            "value": worst["grad_ratio"]})
+    ov = res["overhead"]
+    if ov:
+        per = {}
+        for r in ov:
+            per.setdefault((r["shape"], r["mode"]), []).append(r["ratio"])
+        med = {k: statistics.median(v) for k, v in per.items()}
+        worst = min(med, key=med.get)
+        targets.append({
+            "target": "every jaxsurrogate function within 5% of a hand-written "
+                      "custom_vjp (element-wise; median over sizes and dtypes)",
+            "measured": f"worst {worst[0]} {worst[1]} {med[worst]:.3f}; "
+                        f"overall median {statistics.median(med.values()):.3f}",
+            "met": med[worst] >= 0.95, "value": med[worst]})
+    lif = res.get("lif", {}).get("local")
+    if lif:
+        r = lif["handwritten"] / lif["jaxsurrogate"]
+        targets.append({
+            "target": "LIF step within 5% of the hand-written custom_vjp",
+            "measured": f"{r:.3f} (hand-written time / ours)",
+            "met": r >= 0.95, "value": r})
+    peers = res.get("lif", {}).get("peers", [])
+    jax_peer = [(k, v / p["times_s"]["jaxsurrogate"]) for p in peers
+                if p["peer"] in ("spyx", "braintools")
+                for k, v in p["times_s"].items() if k != "jaxsurrogate"]
+    if jax_peer:
+        k, r = min(jax_peer, key=lambda kv: kv[1])
+        targets.append({
+            "target": "LIF step no slower than the fastest JAX peer",
+            "measured": f"{k}: peer time / ours = {r:.3f}",
+            "met": r >= 0.95, "value": r})
+    for p in peers:
+        if p["peer"] == "norse":
+            t = p["times_s"]
+            ours = t["jaxsurrogate"]
+            full = t["Norse LIF module"] / ours
+            bwd = (t["Norse LIF module"] - t["Norse LIF module (forward only)"]) / ours
+            targets.append({
+                "target": ">= 10x faster than Norse's LIF module backward",
+                "measured": f"Norse LIF fwd+bwd / ours = {full:.1f}x; Norse's "
+                            f"backward alone / our whole step = {bwd:.1f}x",
+                "met": full >= 10, "value": full})
+    return targets
+
+
+def fmt_bytes(b):
+    if b is None:
+        return "n/a"
+    return f"{b / 2 ** 20:.1f} MiB"
+
+
+def markdown(res) -> str:
+    m = res["machine"]
+    c = res["config"]
+    out = ["# jaxsurrogate benchmark", ""]
+    out.append(f"Machine: {m['cores']} cores, {m['cpu']}, backend "
+               f"{m['backend']} ({m['device_kind']}); jax {m['jax']}, jaxlib "
+               f"{m['jaxlib']}, torch {m.get('torch')}, Python {m['python']}. "
+               f"Medians over {c['repeats']} interleaved repeats. "
+               f"Started {res['started']}, took {res.get('wall_s', 0):.0f} s.")
+    peer_versions = [f"{p['peer']} {p.get('version')}" for p in
+                     res.get("lif", {}).get("peers", [])]
+    if peer_versions:
+        threads = {p.get("torch_threads") for p in res["lif"]["peers"]} - {None}
+        out.append("")
+        out.append("Peers (each in its own subprocess, jax "
+                   f"{res['lif']['peers'][0].get('jax')}): "
+                   + ", ".join(peer_versions)
+                   + (f"; torch threads = {', '.join(map(str, threads))}"
+                      if threads else "") + ".")
+    out += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for t in res["targets"]:
+        out.append(f"| {t['target']} | {t['measured']} | "
+                   f"{'yes' if t['met'] else '**no**'} |")
+
+    out += ["", "## Bandwidth floor", "",
+            "| dtype | N | floor `x*w` | floor GB/s | copy GB/s |",
+            "|---|---|---|---|---|"]
+    for r in res["bandwidth"]:
+        out.append(f"| {r['dtype']} | 2^{r['log2n']} | {r['floor_s'] * 1e6:.1f} us "
+                   f"| {r['floor_GBps']:.1f} | {r['copy_GBps']:.1f} |")
+
+    ew = res["elementwise"]
+    if ew:
+        sizes = sorted({r["log2n"] for r in ew})
+        for dtype in sorted({r["dtype"] for r in ew}, reverse=True):
+            out += ["", f"## Element-wise, {dtype}: floor time / our time "
+                    "(1.0 = at the `x*w` floor)", "",
+                    "forward / grad / value_and_grad", "",
+                    "| shape | " + " | ".join(f"2^{s}" for s in sizes) + " |",
+                    "|---|" + "---|" * len(sizes)]
+            for shape in sorted({r["shape"] for r in ew}):
+                cells = []
+                for s in sizes:
+                    r = [q for q in ew if q["shape"] == shape and
+                         q["dtype"] == dtype and q["log2n"] == s]
+                    cells.append(f"{r[0]['forward_ratio']:.2f} / "
+                                 f"{r[0]['grad_ratio']:.2f} / "
+                                 f"{r[0]['value_and_grad_ratio']:.2f}"
+                                 if r else "")
+                note = res.get("notes", {}).get(shape)
+                out.append(f"| {shape}{' (' + note + ')' if note else ''} | "
+                           + " | ".join(cells) + " |")
+
+    ov = res["overhead"]
+    if ov:
+        out += ["", "## Overhead: hand-written custom_vjp time / jaxsurrogate "
+                "time (1.0 = same; > 1 = ours faster)", "",
+                "median over sizes; [min, max] in brackets", "",
+                "| shape | dtype | forward | grad | value_and_grad |",
+                "|---|---|---|---|---|"]
+        keys = sorted({(r["shape"], r["dtype"]) for r in ov},
+                      key=lambda k: (k[0], k[1] != "float32"))
+        for shape, dtype in keys:
+            cells = []
+            for mode in ("forward", "grad", "value_and_grad"):
+                v = [r["ratio"] for r in ov if r["shape"] == shape and
+                     r["dtype"] == dtype and r["mode"] == mode]
+                cells.append(f"{statistics.median(v):.3f} [{min(v):.2f}, "
+                             f"{max(v):.2f}]")
+            out.append(f"| {shape} | {dtype} | " + " | ".join(cells) + " |")
+
+    lif = res.get("lif")
+    if lif:
+        L = lif["config"]
+        out += ["", f"## LIF training step: jit(grad(loss)), T={L['T']}, batch "
+                f"{L['B']}, {L['nin']}->{L['nout']}", "",
+                "Dense input current, Norse's LIF maths (synaptic current, "
+                "membrane decay, SuperSpike alpha 100, reset to 0), scanned "
+                "over time. Ratio = that implementation's time / jaxsurrogate's "
+                "time measured next to it in the same process (> 1: ours "
+                "faster).", "",
+                "| implementation | time | ratio | notes |", "|---|---|---|---|"]
+        loc = lif.get("local", {})
+        for k, v in loc.items():
+            out.append(f"| {k} | {v * 1e3:.1f} ms | "
+                       f"{v / loc['jaxsurrogate']:.3f} | this process |")
+        for p in lif.get("peers", []):
+            ref = p["times_s"]["jaxsurrogate"]
+            for k, v in p["times_s"].items():
+                if k == "jaxsurrogate":
+                    continue
+                notes = [p["notes"].get(k, ""), p["notes"].get("all", "")]
+                if "compile_s" in p and "compile" in k:
+                    notes.append(f"first two calls (compile) {p['compile_s']:.1f} s")
+                out.append(f"| {k} ({p['peer']} {p.get('version')}) | "
+                           f"{v * 1e3:.1f} ms | {v / ref:.2f} | "
+                           f"{'; '.join(n for n in notes if n)}; ours next to it "
+                           f"{ref * 1e3:.1f} ms |")
+        for s in lif.get("skipped", []):
+            out.append(f"| {s['peer']} | skipped | | {s['reason']} |")
+    mem = res.get("memory")
+    if mem:
+        out += ["", "## Compiled temporary memory of the LIF step "
+                "(`memory_analysis().temp_size_in_bytes`)", "",
+                "| implementation | jax.checkpoint of the scan step | temp | "
+                "arguments | output |", "|---|---|---|---|---|"]
+        for r in mem:
+            out.append(f"| {r['impl']} | {'yes' if r['checkpoint'] else 'no'} | "
+                       f"{fmt_bytes(r['temp_bytes'])} | "
+                       f"{fmt_bytes(r['argument_bytes'])} | "
+                       f"{fmt_bytes(r['output_bytes'])} |")
+    return "\n".join(out) + "\n"
+
+
+def plot(res, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ew = [r for r in res["elementwise"] if r["dtype"] == "float32"]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    ax = axes[0]
+    for shape in sorted({r["shape"] for r in ew}):
+        rows = sorted((r for r in ew if r["shape"] == shape),
+                      key=lambda r: r["log2n"])
+        ax.plot([r["log2n"] for r in rows], [r["grad_ratio"] for r in rows],
+                marker="o", ms=3, lw=1,
+                label=shape if shape in HANDWRITTEN_SHAPES else None)
+    ax.axhline(1.0, color="k", lw=1, ls="--")
+    ax.axhline(0.85, color="r", lw=1, ls=":", label="target 0.85")
+    ax.set_xlabel("log2 N")
+    ax.set_ylabel("floor time / grad time")
+    ax.set_title("jit(grad) of every shape, float32, vs x*w floor")
+    ax.legend(fontsize=7)
+
+    ax = axes[1]
+    lif = res.get("lif", {})
+    labels, vals = [], []
+    for k, v in lif.get("local", {}).items():
+        labels.append(k)
+        vals.append(v / lif["local"]["jaxsurrogate"])
+    for p in lif.get("peers", []):
+        ref = p["times_s"]["jaxsurrogate"]
+        for k, v in p["times_s"].items():
+            if k != "jaxsurrogate":
+                labels.append(k)
+                vals.append(v / ref)
+    if vals:
+        y = range(len(vals))
+        ax.barh(list(y), vals, color=["C0" if i < len(lif.get("local", {}))
+                                      else "C1" for i in y])
+        ax.set_yticks(list(y))
+        ax.set_yticklabels(labels, fontsize=7)
+        ax.set_xscale("log")
+        ax.axvline(1.0, color="k", lw=1, ls="--")
+        ax.invert_yaxis()
+        L = lif["config"]
+        ax.set_xlabel("time / jaxsurrogate time (log; > 1 = slower than ours)")
+        ax.set_title(f"LIF grad step T={L['T']} B={L['B']} "
+                     f"{L['nin']}->{L['nout']}")
+    m = res["machine"]
+    fig.suptitle(f"jaxsurrogate, {m['cores']} x {m['cpu']} ({m['backend']}), "
+                 f"jax {m['jax']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+# --------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------
+
+def parse_ints(s):
+    return [int(v) for v in s.split(",") if v]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true",
+                      help="fewer sizes, shapes and repeats (under 2 minutes)")
+    mode.add_argument("--smoke", action="store_true",
+                      help="one tiny size, two shapes, no peers (for tests)")
+    ap.add_argument("--gpu", action="store_true",
+                    help="large sizes (default 2^24, 2^26, 2^28), no peers")
+    ap.add_argument("--sizes", type=parse_ints,
+                    help="comma-separated log2 sizes, e.g. 12,16,20")
+    ap.add_argument("--dtypes", default="float32,bfloat16")
+    ap.add_argument("--shapes", help="comma-separated names (default: all)")
+    ap.add_argument("--repeats", type=int)
+    ap.add_argument("--min-time", type=float,
+                    help="seconds per timed sample (inner loop)")
+    ap.add_argument("--lif", help="T,B,nin,nout (default 100,256,784,512)")
+    ap.add_argument("--peers", default=",".join(PEERS),
+                    help="comma-separated peers to run, '' for none")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--peer-python", default=DEFAULT_PEER_PYTHON)
+    ap.add_argument("--peer-timeout", type=float, default=600)
+    ap.add_argument("--skip", default="",
+                    help="sections to skip: elementwise,lif,memory")
+    ap.add_argument("--json", help="write the raw numbers here")
+    ap.add_argument("--markdown", help="write a markdown table ('-': stdout)")
+    ap.add_argument("--png", help="write a chart (needs matplotlib)")
+    ap.add_argument("--from-json", help="only render --markdown/--png from "
+                    "an earlier --json")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+
+    if a.from_json:
+        res = json.loads(Path(a.from_json).read_text())
+        write_outputs(res, a)
+        return 0
+
+    if a.smoke:
+        sizes, shapes_n, repeats, min_time = [12], 2, 1, 0.001
+        lif = (4, 8, 16, 8)
+        peers = []
+    elif a.quick:
+        sizes, shapes_n, repeats, min_time = [14, 18, 22], 4, 3, 0.01
+        lif = (25, 64, 784, 512)
+        peers = [p for p in PEERS if p != "norse_compile"]
+    elif a.gpu:
+        sizes, shapes_n, repeats, min_time = [24, 26, 28], None, 5, 0.05
+        lif = (100, 256, 784, 512)
+        peers = []
+    else:
+        sizes, shapes_n, repeats, min_time = list(range(12, 25, 2)), None, 5, 0.02
+        lif = (100, 256, 784, 512)
+        peers = list(PEERS)
+    if a.sizes:
+        sizes = a.sizes
+    if a.repeats:
+        repeats = a.repeats
+    if a.min_time:
+        min_time = a.min_time
+    if a.lif:
+        lif = tuple(parse_ints(a.lif))
+    if a.worker:
+        info = worker(a.worker, *lif, repeats, min_time)
+        print(json.dumps(info))
+        return 0
+    if a.no_peers:
+        peers = []
+    elif "--peers" in (argv if argv is not None else sys.argv):
+        peers = [p for p in a.peers.split(",") if p]
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    import jax
+    import jaxsurrogate as js
+    if a.shapes:
+        shapes = a.shapes.split(",")
+    else:
+        shapes = list(js.names())
+        if shapes_n is not None:  # superspike and heaviside first, then others
+            first = [s for s in ("superspike", "heaviside") if s in shapes]
+            shapes = (first + [s for s in shapes if s not in first])[:shapes_n]
+    dtypes = a.dtypes.split(",") if not a.smoke else ["float32"]
+    skip = set(a.skip.split(",")) - {""}
+
+    t_start = time.perf_counter()
+    res = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "machine": machine_info(),
+           "config": {"sizes_log2": sizes, "dtypes": dtypes, "shapes": shapes,
+                      "repeats": repeats, "min_time_s": min_time,
+                      "mode": "smoke" if a.smoke else "quick" if a.quick else
+                      "gpu" if a.gpu else "full"}}
+    m = res["machine"]
+    log(f"machine: {m['cores']} cores, {m['cpu']}, {m['backend']} "
+        f"({m['device_kind']}); jax {m['jax']}, jaxlib {m['jaxlib']}, "
+        f"torch {m['torch']}")
+    ew, ov, bw, notes = [], [], [], {}
+    if "elementwise" not in skip:
+        log(f"element-wise: {len(shapes)} shapes x {len(sizes)} sizes x "
+            f"{len(dtypes)} dtypes")
+        ew, ov, bw, notes = run_elementwise(sizes, dtypes, shapes, repeats,
+                                            min_time, log)
+    res.update(elementwise=ew, overhead=ov, bandwidth=bw, notes=notes)
+    T, B, nin, nout = lif
+    if "lif" not in skip:
+        log(f"LIF step T={T} B={B} {nin}->{nout}")
+        lif_res = {"config": {"T": T, "B": B, "nin": nin, "nout": nout,
+                              **LIF}}
+        lif_res["local"] = run_lif_local(T, B, nin, nout, repeats,
+                                         max(min_time, 0.0), log)
+        lif_res["peers"], lif_res["skipped"] = run_peers(
+            peers, a.peer_python, T, B, nin, nout, repeats, min_time,
+            a.peer_timeout, log)
+        res["lif"] = lif_res
+    if "memory" not in skip:
+        res["memory"] = run_memory(T, B, nin, nout)
+        for r in res["memory"]:
+            log(f"  memory {r['impl']} checkpoint={r['checkpoint']}: temp "
+                f"{fmt_bytes(r['temp_bytes'])}")
+    res["targets"] = summarize(res)
+    res["wall_s"] = time.perf_counter() - t_start
+    for t in res["targets"]:
+        log(f"target: {t['target']}: {t['measured']} -> "
+            f"{'met' if t['met'] else 'MISSED'}")
+    log(f"done in {res['wall_s']:.0f} s")
+    write_outputs(res, a)
+    return 0
+
+
+def write_outputs(res, a):
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=1))
+    if a.markdown:
+        text = markdown(res)
+        if a.markdown == "-":
+            print(text)
+        else:
+            Path(a.markdown).write_text(text)
+    if a.png:
+        plot(res, a.png)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
