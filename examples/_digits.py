@@ -289,7 +289,8 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
 
     Returns:
         The metrics: per-epoch ``train_loss``, ``train_accuracy``,
-        ``test_accuracy_per_epoch``; final ``test_accuracy``;
+        ``test_accuracy_per_epoch``; every step's loss (``step_losses``);
+        final ``test_accuracy``;
         ``train_seconds`` (wall time of the loop, compilation included) and
         the test hidden spikes of the last evaluation (``raster``, not JSON).
     """
@@ -303,7 +304,8 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
     key = jax.random.key(seed)
     eval_key = jax.random.key(seed + 1)
     history: dict[str, Any] = {"train_loss": [], "train_accuracy": [],
-                               "test_accuracy_per_epoch": []}
+                               "test_accuracy_per_epoch": [],
+                               "step_losses": []}
     start = time.perf_counter()
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
     for _ in bar:
@@ -316,7 +318,9 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
             losses.append(loss)
             accs.append(acc)
         # One host sync per epoch, not per step.
-        history["train_loss"].append(float(np.mean(jax.device_get(losses))))
+        losses = [float(x) for x in jax.device_get(losses)]
+        history["step_losses"].extend(losses)
+        history["train_loss"].append(float(np.mean(losses)))
         history["train_accuracy"].append(float(np.mean(jax.device_get(accs))))
         test_acc, raster = evaluate(data.x_test, data.y_test, eval_key)
         history["test_accuracy_per_epoch"].append(float(test_acc))
