@@ -1,0 +1,315 @@
+"""Every canonical shape against an independent float64 numpy formula.
+
+The table below restates each surrogate derivative g in numpy (float64,
+written from the papers and libraries, not from jaxsurrogate) with the
+parameters to try and the kinks where its pieces meet. Each shape's forward,
+gradient, ``derivative``, primitive and learnable alpha are checked against
+it; a shape registered without an entry here fails ``test_every_name_has_a_reference``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsurrogate as js
+
+PI = math.pi
+
+
+def _sig(z):
+    return 0.5 * (1 + np.tanh(z / 2))  # logistic, no overflow
+
+
+def _npdf(x, mu, s):
+    z = (x - mu) / s
+    return np.exp(-0.5 * z * z) / (s * np.sqrt(2 * PI))
+
+
+def _sqw(x, n, period):
+    r = np.fmod(x, period)  # exact; the series has period T
+    w = 2 * PI / period
+    total = sum(np.cos((2 * i - 1) * w * r) for i in range(1, int(n) + 1))
+    return np.where(np.isinf(x), 0.0, 4 / period * total)
+
+
+def _fake(x, a):
+    with np.errstate(divide="ignore"):
+        return np.minimum(1 / np.abs(x), a)
+
+
+def _log_tailed(x, a):
+    with np.errstate(divide="ignore"):
+        return np.where(x > 1, 1 / x, np.where(x > 0, 1.0, a))
+
+
+# name -> (g(x, alpha, **params) in numpy float64, alphas to try (None: no
+#          alpha), params dicts to try, kinks(alpha, params))
+REF = {
+    "heaviside": (lambda x: np.zeros_like(x), None, [{}], lambda p: []),
+    "superspike": (lambda x, a: 1 / (a * np.abs(x) + 1) ** 2,
+                   [100.0, 1.0, 3.0], [{}], lambda a, p: []),
+    "triangle": (lambda x, a: a * np.maximum(0, 1 - np.abs(x)),
+                 [0.3, 2.0], [{}], lambda a, p: [1.0]),
+    "heavi_tanh": (lambda x, a: 1 / np.cosh(np.minimum(np.abs(a * x), 700)) ** 2,
+                   [1.0, 3.0], [{}], lambda a, p: []),
+    "heavi_erfc": (lambda x, a: 2 / np.sqrt(PI) * np.exp(-(a * x) ** 2),
+                   [1.0, 0.5], [{}], lambda a, p: []),
+    "heavi_circ": (lambda x, a: (a / np.hypot(a, x)) ** 3,
+                   [1.0, 0.25], [{}], lambda a, p: []),
+    "logistic": (lambda x, a: 1 / np.cosh(np.minimum(np.abs(a * x), 700)) ** 2,
+                 [1.0, 3.0], [{}], lambda a, p: []),
+    "circ_dist": (lambda x, a: (a / np.hypot(a, x)) ** 3,
+                  [1.0, 0.25], [{}], lambda a, p: []),
+    "sigmoid": (lambda x, a: a * _sig(a * x) * _sig(-a * x),
+                [4.0, 25.0], [{}], lambda a, p: []),
+    "atan": (lambda x, a: (a / 2) / (1 + (PI / 2 * a * x) ** 2),
+             [2.0, 1.0], [{}], lambda a, p: []),
+    "erf": (lambda x, a: a / np.sqrt(PI) * np.exp(-(a * x) ** 2),
+            [2.0, 1.0], [{}], lambda a, p: []),
+    "gaussian": (lambda x, a, sigma=0.5: a * _npdf(x, 0, sigma),
+                 [0.5, 1.0], [{}, {"sigma": 2.0}], lambda a, p: []),
+    "multi_gaussian": (
+        lambda x, a, sigma=0.5, h=0.15, s=6.0: a * (
+            (1 + h) * _npdf(x, 0, sigma) - h * _npdf(x, sigma, s * sigma)
+            - h * _npdf(x, -sigma, s * sigma)),
+        [0.5, 1.0], [{}, {"sigma": 0.3, "h": 0.3, "s": 2.0}], lambda a, p: []),
+    "piecewise_quadratic": (lambda x, a: np.maximum(0, a - a * a * np.abs(x)),
+                            [1.0, 2.0], [{}], lambda a, p: [1 / a]),
+    "triangular": (lambda x, a: np.maximum(0, 1 - np.abs(a * x)),
+                   [2.0, 0.5], [{}], lambda a, p: [1 / a]),
+    "rectangle": (lambda x, a: np.where(np.abs(x) < 1 / (2 * a), a, 0.0),
+                  [1.0, 2.0, 0.5], [{}], lambda a, p: [1 / (2 * a)]),
+    "piecewise_leaky_relu": (
+        lambda x, w=1.0, c=0.01: np.where(np.abs(x) < w, 1 / (2 * w), c),
+        None, [{}, {"w": 0.5, "c": 0.0}, {"w": 2.0, "c": 0.25}],
+        lambda p: [p.get("w", 1.0)]),
+    "leaky_k_relu": (
+        lambda x, leak=0.0, k=1.0: np.where(x >= 0, k, leak),
+        None, [{}, {"leak": 0.1, "k": 2.0}], lambda p: []),
+    "log_tailed_relu": (_log_tailed, [0.0, 0.2], [{}], lambda a, p: [1.0]),
+    "piecewise_exp": (lambda x, a: a / 2 * np.exp(-a * np.abs(x)),
+                      [1.0, 3.0], [{}], lambda a, p: []),
+    "slayer_exponential": (lambda x, a: np.exp(-a * np.abs(x)),
+                           [1.0, 0.5], [{}], lambda a, p: []),
+    "single_exponential": (
+        lambda x, width=0.5, scale=1.0: scale / width * np.exp(-np.abs(x) / width),
+        None, [{}, {"width": 2.0, "scale": 0.3}], lambda p: []),
+    "soft_sign": (lambda x, a: a / (2 * (1 + a * np.abs(x)) ** 2),
+                  [2.0, 1.0], [{}], lambda a, p: []),
+    "nonzero_sign_log_abs": (lambda x, a: 1 / (1 / a + np.abs(x)),
+                             [1.0, 4.0], [{}], lambda a, p: []),
+    "fake_numerical_gradient": (_fake, [0.3, 2.0], [{}], lambda a, p: [1 / a]),
+    "q_pseudo_spike": (lambda x, a: (1 + 2 * np.abs(x) / (a - 1)) ** (-a),
+                       [2.0, 3.5], [{}], lambda a, p: []),
+    "s2nn": (lambda x, a, beta=1.0: np.where(
+        x < 0, a * _sig(a * x) * _sig(-a * x),
+        beta / (np.where(x < 0, 0.0, x) + 1)),
+        [4.0, 1.0], [{}, {"beta": 0.5}], lambda a, p: []),
+    "spike_rate_escape": (lambda x, a, slope=25.0: slope * np.exp(-a * np.abs(x - 1)),
+                          [1.0, 2.0], [{}, {"slope": 3.0}], lambda a, p: [1.0]),
+    "squarewave_fourier_series": (
+        lambda x, n=2.0, period=8.0: _sqw(x, n, period),
+        None, [{}, {"n": 1.0}, {"n": 5.0, "period": 4.0}],
+        lambda p: [p.get("period", 8.0) / 4, p.get("period", 8.0) / 2]),
+    "straight_through": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
+    "poisson_pass": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
+}
+
+STOCHASTIC = {"logistic", "circ_dist", "poisson_pass"}
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: dict(rtol=5e-5, atol=1e-6), np.float64: dict(rtol=1e-11, atol=1e-13)}
+
+
+def _cases():
+    for name, (_, alphas, plist, _) in REF.items():
+        for a in alphas or [None]:
+            for p in plist:
+                yield name, a, p
+
+
+CASES = list(_cases())
+IDS = [f"{n}-a{a}-{'-'.join(f'{k}{v}' for k, v in p.items()) or 'default'}"
+       for n, a, p in CASES]
+
+
+def _grid(dtype, kinks):
+    big = float(np.finfo(dtype).max)
+    base = [0.0, 1e-3, 0.1, 0.25, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.5, 5.0,
+            10.0, 1e3, 1e30, big, np.inf]
+    for k in kinks:
+        base += [k, float(np.nextafter(dtype(k), dtype(0))),
+                 float(np.nextafter(dtype(k), dtype(np.inf)))]
+    pts = sorted(set(base))
+    x = np.array([-v for v in pts[::-1]] + pts, dtype)  # includes -0.0 and +0.0
+    return x
+
+
+def _ref_g(name, a, p, x64):
+    fn = REF[name][0]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return fn(x64, **p) if a is None else fn(x64, a, **p)
+
+
+def _kinks(name, a, p):
+    k = REF[name][3]
+    return k(p) if a is None else k(a, p)
+
+
+def _call(f, x, a, p, **kw):
+    if f.declaration.stochastic:
+        kw["key"] = jax.random.key(0)
+    return f(x, **p, **kw) if a is None else f(x, a, **p, **kw)
+
+
+def test_every_name_has_a_reference():
+    assert len(js.names()) >= 25
+    missing = sorted(set(js.names()) - set(REF))
+    assert not missing, f"shapes without a reference in this test: {missing}"
+    assert not sorted(set(REF) - set(js.names()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,a,p", CASES, ids=IDS)
+def test_gradient_matches_reference(name, a, p, dtype):
+    f = js.get(name)
+    x = jnp.asarray(_grid(dtype, _kinks(name, a, p)))
+    g = jax.grad(lambda x: _call(f, x, a, p).sum())(x)
+    assert g.dtype == dtype
+    want = _ref_g(name, a, p, np.asarray(x, np.float64))
+    assert np.all(np.isfinite(np.asarray(g))), (name, np.asarray(x)[~np.isfinite(g)])
+    np.testing.assert_allclose(np.asarray(g, np.float64), want, **TOL[dtype])
+    # derivative(f) is the same g, value for value
+    d = js.derivative(f)(x, **p) if a is None else js.derivative(f)(x, a, **p)
+    np.testing.assert_array_equal(np.asarray(d), np.asarray(g))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(REF))
+def test_nan_input_gives_nan_gradient_and_no_spike(name, dtype):
+    f = js.get(name)
+    x = jnp.array([np.nan, 0.5], dtype)
+    a = REF[name][1][0] if REF[name][1] else None
+    g = jax.grad(lambda x: _call(f, x, a, {}).sum())(x)
+    assert np.isnan(g[0]) and np.isfinite(g[1])
+    if name not in STOCHASTIC:
+        assert float(_call(f, x, a, {})[0]) == 0.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(set(REF) - STOCHASTIC))
+def test_forward_is_the_step_with_h0_zero(name, dtype):
+    f = js.get(name)
+    x = jnp.asarray(_grid(dtype, []))
+    a = REF[name][1][0] if REF[name][1] else None
+    out = _call(f, x, a, {})
+    assert out.dtype == dtype
+    xn = np.asarray(x)
+    want = (xn > 0).astype(dtype)
+    np.testing.assert_array_equal(np.asarray(out), want)
+    assert f.declaration.at_zero == 0.0
+    # the smallest positive subnormal is > 0
+    tiny = jnp.array([np.nextafter(dtype(0), dtype(1))], dtype)
+    assert float(_call(f, tiny, a, {})[0]) == 1.0
+
+
+def test_stochastic_forwards_follow_their_probability():
+    key = jax.random.key(3)
+    n = 20_000
+    s = js.get("poisson_pass")(jnp.full(n, 0.2, jnp.float64), key=key)
+    assert abs(float(s.mean()) - 0.2) < 0.02
+    assert float(js.get("poisson_pass")(jnp.zeros(n, jnp.float32), key=key).max()) == 0.0
+    assert float(js.get("poisson_pass")(jnp.ones(n, jnp.float32), key=key).min()) == 1.0
+    # logistic: p = 1/2 + tanh(alpha x)/2; circ_dist: p = 1/2 + x/(2 hypot(alpha, x))
+    for name, x, p in [("logistic", 0.3, 0.5 + 0.5 * np.tanh(0.3)),
+                       ("circ_dist", 0.5, 0.5 + 0.5 * 0.5 / np.hypot(1, 0.5))]:
+        s = js.get(name)(jnp.full(n, x, jnp.float64), key=key)
+        assert abs(float(s.mean()) - p) < 0.02
+
+
+@pytest.mark.parametrize("name", sorted(REF))
+def test_symmetry_and_sign_flags_are_honest(name):
+    f = js.get(name)
+    decl = f.declaration
+    x = jnp.asarray(np.linspace(-6, 6, 241), jnp.float64)  # symmetric grid
+    a = REF[name][1][0] if REF[name][1] else None
+    p = REF[name][2][-1]
+    g = np.asarray(js.derivative(f)(x, **p) if a is None
+                   else js.derivative(f)(x, a, **p))
+    sym = np.allclose(g, g[::-1], rtol=0, atol=1e-12)
+    assert sym == decl.symmetric, name
+    assert (g.min() >= 0) == decl.nonnegative, name
+
+
+SMOOTH_POINTS = np.array([-2.7, -0.77, -0.13, 0.061, 0.43, 1.3, 3.1])
+
+
+@pytest.mark.parametrize("name,a,p", CASES, ids=IDS)
+def test_primitive_derivative_is_g(name, a, p):
+    f = js.get(name)
+    prim = js.primitive(f)
+    if prim is None:
+        pytest.skip(f"{name} declares no primitive")
+    x = jnp.asarray(SMOOTH_POINTS, jnp.float64)
+    s = (lambda x: prim(x, **p)) if a is None else (lambda x: prim(x, a, **p))
+    dsdx = jax.vmap(jax.grad(s))(x)
+    want = _ref_g(name, a, p, SMOOTH_POINTS)
+    np.testing.assert_allclose(np.asarray(dsdx), want, rtol=1e-10, atol=1e-13)
+    assert float(s(jnp.array(0.0, jnp.float64))) == 0.0
+
+
+LEARNABLE = sorted(n for n in REF if REF[n][1] is not None)
+
+
+@pytest.mark.parametrize("name", LEARNABLE)
+def test_learn_alpha_cotangent_matches_finite_difference(name):
+    f = js.get(name)
+    prim = js.primitive(f)
+    assert prim is not None, f"{name} has alpha but no primitive"
+    a = max(REF[name][1])  # > 0 for every shape, > 1 for q_pseudo_spike
+    p = REF[name][2][-1]
+    x = jnp.asarray(SMOOTH_POINTS, jnp.float64)
+    ct = jnp.asarray(np.linspace(0.5, 2.0, x.size), jnp.float64)
+    kw = {"key": jax.random.key(0)} if f.declaration.stochastic else {}
+
+    def loss(alpha):
+        return (ct * f(x, alpha, **p, learn_alpha=True, **kw)).sum()
+
+    ga = jax.grad(loss)(jnp.array(a, jnp.float64))
+    h = 1e-6 * max(a, 1.0)
+    s = lambda al: np.asarray(prim(x, jnp.array(al, jnp.float64), **p))  # noqa: E731
+    fd = float(np.sum(np.asarray(ct) * (s(a + h) - s(a - h)) / (2 * h)))
+    np.testing.assert_allclose(float(ga), fd, rtol=1e-6, atol=1e-9)
+    # the x-gradient is unchanged by learn_alpha
+    gx = jax.grad(lambda x: f(x, a, **p, learn_alpha=True, **kw).sum())(x)
+    np.testing.assert_allclose(np.asarray(gx), _ref_g(name, a, p, SMOOTH_POINTS),
+                               rtol=1e-11, atol=1e-13)
+
+
+def test_aliases_point_to_the_same_maths():
+    al = js.aliases()
+    assert al["arctan"] == "atan"
+    assert al["rect"] == "rectangle"
+    assert al["nonzero_sign_log"] == "nonzero_sign_log_abs"
+    assert al["deterministic_pass"] == "straight_through"
+    for alias, canonical in al.items():
+        assert js.get(alias) is js.get(canonical)
+    # names whose maths differs elsewhere are not aliases
+    for trap in ("superspike_sj", "boxcar", "tanh_spyx"):
+        assert trap not in al
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+@pytest.mark.parametrize("name", sorted(REF))
+def test_half_precision_gradients_are_finite(name, dtype):
+    f = js.get(name)
+    big = float(jnp.finfo(dtype).max)
+    x = jnp.array([-np.inf, -big, -1.0, 0.0, 0.5, big, np.inf], dtype)
+    a = REF[name][1][0] if REF[name][1] else None
+    g = jax.grad(lambda x: _call(f, x, a, {}).astype(jnp.float32).sum())(x)
+    assert g.dtype == dtype
+    assert np.all(np.isfinite(np.asarray(g, np.float32))), name
