@@ -111,6 +111,10 @@ def _forward(decl: Declaration, x: Array, alpha: Any, params: Any,
 def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any,
             ct: Array) -> Array:
     dtype = compute_dtype(x.dtype)
+    # Without the barrier, XLA folds constant parameters into the maths under a
+    # caller's jit (reassociating, taking reciprocals) and the last ulp can
+    # differ from an eager call; with it, jit and eager agree bit for bit.
+    alpha, params = lax.optimization_barrier((alpha, params))
     g = decl.call(decl.derivative, x.astype(dtype), _cast(alpha, dtype),
                   _cast(params, dtype))
     return (ct.astype(dtype) * g).astype(x.dtype)
@@ -184,9 +188,11 @@ _CORES = {"reverse": _reverse_core, "forward": _forward_mode_core}
 def spike_function(decl: Declaration, mode: str = "reverse",
                    checked: bool = False) -> SpikeFunction:
     """The public spike function of a declaration (one per decl and mode)."""
-    cores = {False: _CORES[mode](decl, False)}
+    # jit, as jax.nn does: an eager call is one compiled kernel, bit for bit
+    # what the same call gives inside a user's jit.
+    cores = {False: jax.jit(_CORES[mode](decl, False))}
     if decl.primitive is not None and decl.alpha is not None:
-        cores[True] = _CORES[mode](decl, True)
+        cores[True] = jax.jit(_CORES[mode](decl, True))
     fname = decl.name
 
     def spike(x, alpha=_UNSET, *, key=None, learn_alpha=False, **params):
@@ -363,6 +369,17 @@ def preset(base: Any, name: str, *, alpha: float | None = _UNSET,
     return fn
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _derivative_kernel(decl: Declaration, x: Array, alpha: Any, params: Any) -> Array:
+    return _grad_x(decl, x, alpha, params, jnp.ones_like(x))
+
+
+def _default_alpha(decl: Declaration, alpha: Any) -> Any:
+    if decl.alpha is None:
+        return None
+    return decl.alpha if alpha is _UNSET else alpha
+
+
 def derivative(fn: SpikeFunction) -> Derivative:
     """The surrogate derivative ``g(x, alpha=default, **params)`` of a spike function.
 
@@ -383,10 +400,9 @@ def derivative(fn: SpikeFunction) -> Derivative:
 
     def g(x, alpha=_UNSET, **params):
         x = validation.floating_array(x, decl.name)
-        if decl.alpha is not None:
-            alpha = decl.alpha if alpha is _UNSET else alpha
+        alpha = _default_alpha(decl, alpha)
         values = {**decl.params, **params}
-        return _grad_x(decl, x, alpha, values, jnp.ones_like(x))
+        return _derivative_kernel(decl, x, alpha, values)
 
     g.__name__ = f"{decl.name}_derivative"
     g.__doc__ = decl.derivative.__doc__
@@ -400,8 +416,7 @@ def primitive(fn: SpikeFunction) -> Derivative | None:
         return None
 
     def s(x, alpha=_UNSET, **params):
-        if decl.alpha is not None:
-            alpha = decl.alpha if alpha is _UNSET else alpha
+        alpha = _default_alpha(decl, alpha)
         return decl.call(decl.primitive, jnp.asarray(x), alpha,
                          {**decl.params, **params})
 
