@@ -275,8 +275,7 @@ _add(shapes.triangular, "spyx.triangular", (
 _add(norse.heavi_tanh, "spyx.tanh", (
     "spyx ``axn.tanh(k)``.",
     r"\frac{4}{(e^{-\alpha x} + e^{\alpha x})^2} = 1 - \tanh^2(\alpha x)",
-    "alpha is spyx's k. spyx's exponential form gives NaN (inf/inf) once "
-    "|kx| overflows exp; this gives 0 there."),
+    "alpha is spyx's k; spyx's exponential form, computed here as sech²."),
     alpha=1.0, at_zero=0)
 
 
