@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = digits.parser(__doc__.splitlines()[0])
     ap.add_argument("--check-single-device", action="store_true",
                     help="also train on one device and compare loss curves")
-    ap.add_argument("--check-steps", type=int, default=10,
+    ap.add_argument("--check-steps", type=int, default=5,
                     help="how many first steps must agree within tolerance")
     ap.add_argument("--tolerance", type=float, default=1e-5,
                     help="largest allowed |sharded - single| step loss")

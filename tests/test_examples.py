@@ -1,0 +1,178 @@
+"""The examples, each run as a user runs it (a subprocess) in a tiny setting.
+
+Tiny means 400 digits, 2 epochs of 9 steps, 8 time steps and a large learning
+rate: enough for the loss to fall, small enough for seconds per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+for _module in ("flax", "haiku", "optax", "sklearn", "matplotlib", "tqdm"):
+    pytest.importorskip(_module, reason=f"the examples need {_module}: "
+                        f"pip install -e '.[examples]'")
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+TINY = ["--limit", "400", "--epochs", "2", "--steps", "8", "--lr", "0.01",
+        "--no-progress"]
+METRIC_KEYS = {"test_accuracy", "train_seconds", "surrogate", "epochs",
+               "train_loss", "step_losses", "train_accuracy",
+               "test_accuracy_per_epoch"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run_example(script: str, *args: str,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Runs examples/<script> with this interpreter; fails with its output."""
+    full_env = {**os.environ, **(env or {})}
+    # The checkout, whether or not the package is pip-installed.
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args],
+                          capture_output=True, text=True, env=full_env,
+                          cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, (
+        f"{script} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"
+        f"--- stderr\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def check_outputs(out: Path, surrogate: str) -> dict:
+    """metrics.json has the keys and a falling loss; the PNGs exist."""
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert METRIC_KEYS <= set(metrics), METRIC_KEYS - set(metrics)
+    assert metrics["surrogate"] == surrogate
+    assert metrics["epochs"] == 2 and len(metrics["train_loss"]) == 2
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert metrics["train_seconds"] > 0
+    losses = metrics["step_losses"]
+    assert all(np.isfinite(losses))
+    # Training, not noise: the second epoch beats the first, and the last
+    # steps beat the first steps by a margin.
+    assert metrics["train_loss"][1] < metrics["train_loss"][0]
+    assert np.mean(losses[-3:]) < np.mean(losses[:3]) - 0.05, losses
+    for name in ("learning_curves.png", "raster.png"):
+        data = (out / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 5_000, name
+    return metrics
+
+
+def test_flax_example_trains_and_writes_outputs(tmp_path: Path) -> None:
+    proc = run_example("train_digits.py", *TINY, "--out", str(tmp_path))
+    metrics = check_outputs(tmp_path, "super")
+    assert metrics["alpha"] == 100.0  # Norse's default for "super"
+    assert metrics["framework"] == "flax.nnx"
+    assert "test accuracy" in proc.stdout
+
+
+def test_flax_compare_prints_a_row_per_norse_method(tmp_path: Path) -> None:
+    args = ["--limit", "400", "--epochs", "1", "--steps", "4", "--no-progress"]
+    proc = run_example("train_digits.py", *args, "--compare", "--out",
+                       str(tmp_path))
+    table = (tmp_path / "compare.md").read_text()
+    assert table.strip() in proc.stdout
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    methods = ["super", "tanh", "circ", "heavi_erfc", "triangle", "heaviside"]
+    assert [r.split("|")[1].strip() for r in rows] == methods
+    for m in methods:
+        assert (tmp_path / m / "metrics.json").is_file()
+
+
+def test_haiku_example_with_a_preset(tmp_path: Path) -> None:
+    run_example("haiku_digits.py", *TINY, "--surrogate", "snntorch.atan",
+                "--out", str(tmp_path))
+    metrics = check_outputs(tmp_path, "snntorch.atan")
+    assert metrics["framework"] == "haiku"
+
+
+def test_sharded_example_uses_8_devices_and_matches_one_device(
+        tmp_path: Path) -> None:
+    proc = run_example(
+        "sharded_training.py", *TINY, "--check-single-device", "--out",
+        str(tmp_path),
+        env={"XLA_FLAGS": "--xla_force_host_platform_device_count=8"})
+    metrics = check_outputs(tmp_path, "super")
+    assert metrics["n_devices"] == 8
+    assert len(metrics["devices"]) == 8
+    # Batch 32 split over 8 devices: 8 pieces of 4 rows.
+    assert metrics["batch_shard_shapes"] == [[4, 64]] * 8
+    single = metrics["single_device_step_losses"]
+    assert len(single) == len(metrics["step_losses"])
+    assert metrics["max_abs_diff"] <= 1e-5
+    np.testing.assert_allclose(metrics["step_losses"][:metrics["check_steps"]],
+                               single[:metrics["check_steps"]],
+                               rtol=0, atol=1e-5)
+    # Later the runs part (a rounding difference flips a spike) but stay on
+    # the same course; a wrong gradient all-reduce would not.
+    np.testing.assert_allclose(metrics["train_loss"],
+                               metrics["single_device_train_loss"], atol=0.05)
+    assert "OK" in proc.stdout
+
+
+# In-process checks of the shared helpers (cheap; no training).
+
+
+@pytest.fixture(scope="module")
+def digits():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import _digits
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return _digits
+
+
+def test_unknown_surrogate_and_stray_alpha_are_clear_errors(digits) -> None:
+    with pytest.raises(SystemExit, match="unknown surrogate 'superspyke'"):
+        digits.resolve_surrogate("superspyke")
+    with pytest.raises(SystemExit, match="heaviside has no alpha"):
+        digits.resolve_surrogate("heaviside", 2.0)
+
+
+def test_stochastic_surrogate_gets_a_key_per_step(digits) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    sur = digits.resolve_surrogate("logistic")
+    assert sur.stochastic
+    cfg = digits.Config(sur.spike, steps=6)
+    w = jax.random.normal(jax.random.key(0), (64, 16), jnp.float32)
+    images = jnp.full((3, 64), 0.5, jnp.float32)
+
+    def spikes(w, key):
+        return digits.snn_forward(lambda x: x @ w, lambda x: x[..., :10],
+                                  images, key, cfg)[1]
+
+    a = spikes(w, jax.random.key(1))
+    # float32 even though the test session runs with x64 enabled.
+    assert a.dtype == jnp.float32 and a.shape == (6, 3, 16)
+    np.testing.assert_array_equal(a, spikes(w, jax.random.key(1)))
+    assert not np.array_equal(a, spikes(w, jax.random.key(2)))
+    grad = jax.grad(lambda w: spikes(w, jax.random.key(1)).sum())(w)
+    assert grad.dtype == jnp.float32 and np.any(np.asarray(grad) != 0)
+
+
+def test_encodings(digits) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    images = jnp.array([[0.0, 0.05, 0.5, 1.0]], jnp.float32)
+    latency = digits.encode(images, 5, jax.random.key(0), "latency")
+    # One spike per pixel above 0.1, brighter ones earlier; none for dim ones.
+    np.testing.assert_array_equal(np.asarray(latency).sum(0), [[0, 0, 1, 1]])
+    assert int(np.argmax(latency[:, 0, 3])) == 0
+    assert int(np.argmax(latency[:, 0, 2])) == 2
+    rate = digits.encode(jnp.full((1, 2000), 0.25, jnp.float32), 4,
+                         jax.random.key(0), "rate")
+    assert rate.dtype == jnp.float32
+    assert abs(float(rate.mean()) - 0.25) < 0.02
+    with pytest.raises(ValueError, match="unknown encoding"):
+        digits.encode(images, 5, jax.random.key(0), "phase")
