@@ -40,10 +40,9 @@ def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
     return hk.without_apply_rng(hk.transform(forward))
 
 
-def train(args: Any) -> dict[str, Any]:
+def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    data = digits.load_digits(args.limit)
     cfg = digits.Config(surrogate.spike, args.steps, args.encoding)
     net = build(args.hidden, cfg)
     init_key = jax.random.key(args.seed)
@@ -86,8 +85,9 @@ def train(args: Any) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     args = digits.parser(__doc__.splitlines()[0]).parse_args(argv)
     start = time.perf_counter()
-    metrics = train(args)
-    digits.write_outputs(args.out, metrics, digits.load_digits(args.limit))
+    data = digits.load_digits(args.limit)
+    metrics = train(args, data)
+    digits.write_outputs(args.out, metrics, data)
     print(digits.summary(metrics))
     print(f"total wall time {time.perf_counter() - start:.1f} s")
 

@@ -70,11 +70,10 @@ def evaluate(model: SNN, images: jax.Array, labels: jax.Array,
     return digits.loss_and_accuracy(logits, labels)[1], spikes
 
 
-def train(args: argparse.Namespace, surrogate_name: str,
+def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
           alpha: float | None) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(surrogate_name, alpha)
-    data = digits.load_digits(args.limit)
     cfg = digits.Config(surrogate.spike, args.steps, args.encoding)
     model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed))
     optimizer = nnx.Optimizer(model, optax.adam(args.lr), wrt=nnx.Param)
@@ -90,18 +89,19 @@ def train(args: argparse.Namespace, surrogate_name: str,
 def main(argv: list[str] | None = None) -> None:
     args = digits.parser(__doc__.splitlines()[0], compare=True).parse_args(argv)
     start = time.perf_counter()
+    data = digits.load_digits(args.limit)
     if not args.compare:
-        metrics = train(args, args.surrogate, args.alpha)
-        digits.write_outputs(args.out, metrics, digits.load_digits(args.limit))
+        metrics = train(args, data, args.surrogate, args.alpha)
+        digits.write_outputs(args.out, metrics, data)
         print(digits.summary(metrics))
     else:
         rows = []
         for name in digits.NORSE_METHODS:
             # heaviside has no alpha; the others take --alpha if given.
             alpha = None if name == "heaviside" else args.alpha
-            metrics = train(args, name, alpha)
+            metrics = train(args, data, name, alpha)
             out = None if args.out is None else args.out / name
-            digits.write_outputs(out, metrics, digits.load_digits(args.limit))
+            digits.write_outputs(out, metrics, data)
             print(digits.summary(metrics))
             rows.append(metrics)
         table = digits.markdown_table(rows)
