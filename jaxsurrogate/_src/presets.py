@@ -254,8 +254,7 @@ def _sj_squarewave(x: ArrayLike, *, n: ArrayLike = 2.0,
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
     """
-    g = 4 / period * shapes._squarewave_terms(x, n - 1, period,
-                                              lambda c, phase: jnp.cos(phase))
+    g = 4 / period * shapes._odd_cosine_sum(x, n - 1, period)
     return jnp.where(jnp.isinf(x), 0.0, g)
 
 

@@ -864,6 +864,25 @@ def _squarewave_terms(x, n, period, term):
     return acc
 
 
+def _odd_cosine_sum(x, n, period):
+    """Sum of cos((2i - 1) w x) over i = 1..floor(n), w = 2 pi / T, in closed form.
+
+    The sum is sin(2m theta) / (2 sin theta) (m = floor(n)). With theta
+    reduced to phi = theta - k pi in [-pi/2, pi/2] it is
+    (-1)^k sin(2m phi) / (2 sin phi), whose only removable singularity,
+    phi = 0, gives m. Loop-free, so it can be differentiated again.
+    """
+    m = jnp.floor(n)
+    finite_x = jnp.where(jnp.isinf(x), 0.0, x)
+    theta = (2 * math.pi / period) * lax.rem(finite_x, period)  # |theta| < 2 pi
+    k = jnp.round(theta / math.pi)
+    phi = theta - k * math.pi
+    sign = 1 - 2 * (jnp.abs(k) % 2)
+    pole = phi == 0
+    ratio = jnp.sin(2 * m * phi) / (2 * jnp.sin(jnp.where(pole, 1.0, phi)))
+    return sign * jnp.where(pole, m, ratio)
+
+
 def _squarewave_primitive(x, *, n=2.0, period=8.0):
     s = _squarewave_terms(x, n, period, lambda c, phase: jnp.sin(phase) / c)
     return 2 / math.pi * s
@@ -902,7 +921,7 @@ def squarewave_fourier_series(x: ArrayLike, *, n: ArrayLike = 2.0,
     Reference:
         braintools, ``braintools.surrogate.SquarewaveFourierSeries``.
     """
-    g = 4 / period * _squarewave_terms(x, n, period, lambda c, phase: jnp.cos(phase))
+    g = 4 / period * _odd_cosine_sum(x, n, period)
     return jnp.where(jnp.isinf(x), 0.0, g)
 
 
