@@ -26,12 +26,12 @@ printed too, for information.
 
 On a multi-GPU or TPU host the same command without ``XLA_FLAGS`` shards over
 the accelerators that ``jax.devices()`` lists; nothing in the script changes.
-Across hosts (a TPU pod slice, a SLURM or Kubernetes GPU cluster) run the
-script once per host with ``--distributed``: it calls
-``jax.distributed.initialize()`` (which reads the coordinator address and
-process ids from the cluster environment, or from ``JAX_COORDINATOR_ADDRESS``,
-``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID``) before touching any device. The
-mesh then spans the devices of every host; each process draws the same
+Across hosts run the script once per host with ``--distributed``: it calls
+``jax.distributed.initialize()`` before touching any device. On a Cloud TPU
+pod slice, under SLURM, Open MPI or Kubernetes, JAX finds the coordinator and
+the process ids itself; elsewhere pass ``--coordinator HOST:PORT
+--num-processes N --process-id I``. The mesh then spans the devices of every
+host; each process draws the same
 shuffled global batch from the same seed, keeps its own contiguous rows, and
 ``jax.make_array_from_process_local_data`` assembles the global batch array
 from the per-process pieces. The global batch size must divide evenly by the
@@ -97,7 +97,9 @@ class Trainer:
             params = init_params(key, args.hidden)
             return params, tx.init(params)
 
-        def train_step(params, opt_state, images, labels, key):
+        def train_step(params, opt_state, images, labels, key_bits):
+            key = jax.random.wrap_key_data(key_bits)
+
             def loss_fn(p: Params) -> tuple[jax.Array, jax.Array]:
                 logits, _ = forward(p, images, key, cfg)
                 return digits.loss_and_accuracy(logits, labels)
@@ -107,7 +109,8 @@ class Trainer:
             updates, opt_state = tx.update(grads, opt_state, params)
             return optax.apply_updates(params, updates), opt_state, loss, acc
 
-        def evaluate(params, images, labels, key):
+        def evaluate(params, images, labels, key_bits):
+            key = jax.random.wrap_key_data(key_bits)
             logits, spikes = forward(params, images, key, cfg)
             return digits.loss_and_accuracy(logits, labels)[1], spikes
 
@@ -129,33 +132,46 @@ class Trainer:
                      host_batch: np.ndarray) -> jax.Array:
         """This process's rows of a global batch, as the global array.
 
-        Every process holds the same global batch (same seed); with one
-        process its rows are all of them.
+        Every process holds the same global batch (same seed) and hands over
+        the rows its own devices hold under ``sharding``: all of them when
+        replicated or with one process, a contiguous block otherwise
+        (``jax.devices()`` lists each process's devices together).
         """
-        if sharding.spec == P():
-            local = host_batch
-        else:
-            n, i = jax.process_count(), jax.process_index()
-            rows = host_batch.shape[0] // n
-            local = host_batch[i * rows:(i + 1) * rows]
+        n = host_batch.shape[0]
+        index = sharding.addressable_devices_indices_map(host_batch.shape)
+        rows = [idx[0].indices(n) for idx in index.values()]
+        start, stop = min(r[0] for r in rows), max(r[1] for r in rows)
         return jax.make_array_from_process_local_data(
-            sharding, local, host_batch.shape)
+            sharding, host_batch[start:stop], host_batch.shape)
 
     def step(self, images: np.ndarray, labels: np.ndarray,
              key: jax.Array) -> tuple[jax.Array, jax.Array]:
         x = self.global_array(self.batch, images)
-        # Kept as evidence of the split: one (B / devices, 64) piece each.
-        self.shard_shapes = [tuple(s.data.shape) for s in x.addressable_shards]
+        if not self.shard_shapes:
+            # Evidence of the split: one (B / devices, 64) piece per device.
+            self.shard_shapes = [tuple(s.data.shape)
+                                 for s in x.addressable_shards]
         self.params, self.opt_state, loss, acc = self._step(
             self.params, self.opt_state, x,
-            self.global_array(self.batch, labels), key)
+            self.global_array(self.batch, labels), self.global_key(key))
         return loss, acc
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray,
                  key: jax.Array) -> tuple[jax.Array, jax.Array]:
         return self._evaluate(self.params,
                               self.global_array(self.replicated, images),
-                              self.global_array(self.replicated, labels), key)
+                              self.global_array(self.replicated, labels),
+                              self.global_key(key))
+
+    def global_key(self, key: jax.Array) -> jax.Array:
+        """A key made on this process, as a replicated global array.
+
+        A key lives on one local device, which a jit over a multi-host mesh
+        can't take; its raw bits, the same on every process, can be
+        assembled like any replicated host data.
+        """
+        bits = np.asarray(jax.random.key_data(key))
+        return self.global_array(self.replicated, bits)
 
 
 def train(args: argparse.Namespace, devices: list[Any],
@@ -184,9 +200,16 @@ def main(argv: list[str] | None = None) -> None:
                     help="largest allowed |sharded - single| step loss")
     ap.add_argument("--distributed", action="store_true",
                     help="call jax.distributed.initialize() first (multi-host)")
+    ap.add_argument("--coordinator", default=None,
+                    help="with --distributed: HOST:PORT of process 0, where "
+                         "the cluster can't be detected")
+    ap.add_argument("--num-processes", type=int, default=None)
+    ap.add_argument("--process-id", type=int, default=None)
     args = ap.parse_args(argv)
     if args.distributed:
-        jax.distributed.initialize()
+        # None lets JAX detect the cluster (TPU pod, SLURM, Open MPI, k8s).
+        jax.distributed.initialize(args.coordinator, args.num_processes,
+                                   args.process_id)
     start = time.perf_counter()
     data = digits.load_digits(args.limit)
     devices = jax.devices()
@@ -196,7 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     print(digits.summary(metrics))
     ok = True
     if args.check_single_device:
-        single = train(args, devices[:1], data)
+        # This process's first device: with several processes each one
+        # trains its own one-device reference.
+        single = train(args, jax.local_devices()[:1], data)
         diffs = np.abs(np.subtract(metrics["step_losses"],
                                    single["step_losses"]))
         early = float(np.max(diffs[:args.check_steps]))
