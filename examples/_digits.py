@@ -127,15 +127,15 @@ def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
     except js.UnknownSurrogateError as err:
         raise SystemExit(f"--surrogate: {err}") from None
     decl = fn.declaration
-    if decl.alpha is None:
-        if alpha is not None:
-            raise SystemExit(f"--alpha: {name} has no alpha parameter")
-        return Surrogate(name, None, decl.stochastic, lambda x, key: fn(x))
-    a = float(decl.alpha if alpha is None else alpha)
+    if decl.alpha is None and alpha is not None:
+        raise SystemExit(f"--alpha: {name} has no alpha parameter")
+    a = None if decl.alpha is None else float(
+        decl.alpha if alpha is None else alpha)
+    args = () if a is None else (a,)
     if decl.stochastic:
         # Each call gets its own key: the scan splits one per time step.
-        return Surrogate(name, a, True, lambda x, key: fn(x, a, key=key))
-    return Surrogate(name, a, False, lambda x, key: fn(x, a))
+        return Surrogate(name, a, True, lambda x, key: fn(x, *args, key=key))
+    return Surrogate(name, a, False, lambda x, key: fn(x, *args))
 
 
 # --------------------------------------------------------------------------
@@ -240,8 +240,8 @@ def loss_and_accuracy(logits: Array, labels: Array) -> tuple[Array, Array]:
 # Command line and training loop
 
 
-def parser(description: str, *, compare: bool = False,
-           steps: bool = True) -> argparse.ArgumentParser:
+def parser(description: str, *,
+           compare: bool = False) -> argparse.ArgumentParser:
     """The flags every digits example shares."""
     ap = argparse.ArgumentParser(
         description=description,
@@ -253,9 +253,8 @@ def parser(description: str, *, compare: bool = False,
                     help="override the surrogate's default alpha")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
-    if steps:
-        ap.add_argument("--steps", type=int, default=16,
-                        help="simulation time steps T per digit")
+    ap.add_argument("--steps", type=int, default=16,
+                    help="simulation time steps T per digit")
     ap.add_argument("--encoding", choices=("rate", "latency"), default="rate")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -341,7 +340,7 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
         "alpha": surrogate.alpha,
         "epochs": args.epochs,
         "seed": args.seed,
-        "steps": getattr(args, "steps", None),
+        "steps": args.steps,
         "encoding": args.encoding,
         "hidden": args.hidden,
         "batch_size": args.batch_size,
