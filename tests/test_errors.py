@@ -1,0 +1,151 @@
+"""Bad input fails at the call, with an error that names the argument."""
+
+from __future__ import annotations
+
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.experimental import checkify
+
+import jaxsurrogate as js
+from tests._grid import spike_call
+
+ALL = [*js.names(), *js.presets()]
+WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
+X = jnp.linspace(-1, 1, 8, dtype=jnp.float32)
+
+BAD_ALPHAS = {
+    "positive": [0.0, -1.0, float("nan"), float("inf")],
+    "nonnegative": [-0.5, float("nan"), float("-inf")],
+    "real": [float("nan"), float("inf")],
+}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_integer_and_boolean_x_are_refused(name):
+    fn = js.get(name)
+    for bad in (jnp.arange(3), np.array([True, False]), 3):
+        with pytest.raises(TypeError, match="x must .*floating"):
+            spike_call(fn, bad)
+
+
+@pytest.mark.parametrize("name", WITH_ALPHA)
+def test_alpha_outside_its_domain(name):
+    fn = js.get(name)
+    for bad in BAD_ALPHAS[fn.declaration.alpha_domain]:
+        with pytest.raises(ValueError, match=rf"alpha must be .*got {re.escape(str(bad))}"):
+            spike_call(fn, X, bad)
+        # Also inside an array of per-neuron alphas.
+        alphas = np.full(8, fn.declaration.alpha or 0.5)
+        alphas[3] = bad
+        with pytest.raises(ValueError, match=rf"alpha must be .*got {re.escape(str(bad))}"):
+            spike_call(fn, X, alphas)
+
+
+@pytest.mark.parametrize("name", WITH_ALPHA)
+def test_alpha_of_wrong_type_or_shape(name):
+    fn = js.get(name)
+    for bad in ("fast", None, {"a": 1}, True):
+        with pytest.raises(TypeError, match="alpha must be a real number"):
+            spike_call(fn, X, bad)
+    with pytest.raises(ValueError, match=r"alpha of shape \(3,\) is not broadcastable to x of shape \(2, 4\)"):
+        spike_call(fn, X.reshape(2, 4), jnp.ones(3))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_extra_parameters_are_checked(name):
+    fn = js.get(name)
+    decl = fn.declaration
+    with pytest.raises(TypeError, match="unknown parameter"):
+        spike_call(fn, X, no_such_parameter=1.0)
+    for param in decl.params:
+        bad = BAD_ALPHAS[decl.param_domains.get(param, "positive")][0]
+        with pytest.raises(ValueError, match=rf"{param} must be .*got {re.escape(str(bad))}"):
+            spike_call(fn, X, **{param: bad})
+
+
+def test_alpha_less_shapes_refuse_alpha():
+    with pytest.raises(TypeError, match="takes no alpha"):
+        js.heaviside(X, 2.0)
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if js.get(n).declaration.stochastic])
+def test_stochastic_without_key(name):
+    fn = js.get(name)
+    with pytest.raises(TypeError, match="key is required"):
+        fn(X)
+    with pytest.raises(TypeError, match="key must be a PRNG key"):
+        fn(X, key=3)
+
+
+def test_deterministic_with_key():
+    with pytest.raises(TypeError, match="takes no key"):
+        js.superspike(X, key=jax.random.key(0))
+
+
+def test_unknown_names_suggest_the_closest():
+    with pytest.raises(KeyError, match="did you mean 'superspike'"):
+        js.get("superspik")
+    with pytest.raises(ValueError, match="unknown threshold method 'supper'; did you mean 'super'"):
+        js.threshold(X, "supper")
+    with pytest.raises(ValueError, match="valid: circ, heavi_erfc, heaviside, super, tanh, triangle"):
+        js.sign(X, "nope")
+
+
+def test_register_refuses_to_replace_unless_asked():
+    with pytest.raises(ValueError, match="'superspike' is already registered; pass replace=True"):
+        js.register("superspike", js.triangle)
+    with pytest.raises(ValueError, match="'super' is already registered"):
+        js.register("my_new_bump", js.triangle, aliases=["super"])
+    with pytest.raises(ValueError, match="must be an identifier"):
+        js.register("two words", js.triangle)
+
+    @js.surrogate(alpha=1.0)
+    def test_bump(x, alpha):
+        return jnp.exp(-alpha * x * x)
+
+    try:
+        assert js.register("test_bump", test_bump, aliases=["test_bump_alias"]) is test_bump
+        assert js.get("test_bump_alias") is test_bump and "test_bump" in js.names()
+        js.register("test_bump", js.triangle, replace=True)
+        assert js.get("test_bump") is js.triangle
+    finally:
+        from jaxsurrogate._src import registry
+        registry._CANONICAL.pop("test_bump", None)
+        registry._ALIASES.pop("test_bump_alias", None)
+    assert "test_bump" not in js.names()
+
+
+def test_learn_alpha_needs_a_primitive():
+    @js.surrogate(alpha=1.0)
+    def no_primitive(x, alpha):
+        return jnp.exp(-alpha * x * x)
+
+    with pytest.raises(ValueError, match="learn_alpha=True needs a declared primitive"):
+        no_primitive(X, learn_alpha=True)
+
+
+def test_traced_alpha_is_checked_through_checkify():
+    f = jax.jit(js.checked(js.superspike))
+    err, _ = checkify.checkify(f)(X, -1.0)
+    with pytest.raises(Exception, match="superspike: alpha must be finite and > 0, got -1.0"):
+        err.throw()
+    err, out = checkify.checkify(f)(X, 2.0)
+    assert err.get() is None
+    np.testing.assert_array_equal(out, js.superspike(X, 2.0))
+    # The same message as the eager check.
+    with pytest.raises(ValueError, match="superspike: alpha must be finite and > 0, got -1.0"):
+        js.superspike(X, -1.0)
+    # A per-neuron array: the first bad value is named.
+    err, _ = checkify.checkify(f)(X, jnp.array([1.0, 2.0, jnp.nan, 1.0, 1, 1, 1, 1]))
+    with pytest.raises(Exception, match="alpha must be finite and > 0, got nan"):
+        err.throw()
+
+
+def test_unchecked_traced_alpha_is_not_validated():
+    # Documented: under jit alpha is traced; only the checked twin can see it.
+    out = jax.jit(js.superspike)(X, -1.0)
+    assert out.shape == X.shape

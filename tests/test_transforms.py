@@ -1,0 +1,188 @@
+"""The JAX AD matrix for every registered name and preset.
+
+grad, jit, vmap, grad-of-grad, lax.scan, jax.checkpoint, forward mode (jvp,
+jacfwd, hessian), one compilation for many alphas, vmap over alpha, per-neuron
+alpha arrays, and the dtype contract.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxsurrogate as js
+from tests._grid import FLOATS, grad_of, spike_call
+
+ALL = [*js.names(), *js.presets()]
+WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
+# A preset that only changes a canonical shape's defaults runs through exactly
+# the same mechanism and maths: the costly transforms run once per distinct
+# derivative, the cheap checks on every name.
+_CANONICAL_MATHS = {js.get(n).declaration.derivative for n in js.names()}
+DISTINCT = [*js.names(), *(p for p in js.presets()
+                           if js.get(p).declaration.derivative not in _CANONICAL_MATHS)]
+DISTINCT_WITH_ALPHA = [n for n in DISTINCT if n in WITH_ALPHA]
+X = np.array([-2.5, -1.0, -0.4, -0.05, 0.0, 0.03, 0.3, 0.7, 1.0, 1.7, 4.0])
+
+
+def alphas(fn):
+    """Three alphas inside the shape's domain (at or above the default)."""
+    default = fn.declaration.alpha
+    if default > 0:
+        return [default, 1.5 * default, 2.0 * default]
+    return [default, 0.5, 1.0]
+
+
+def kwargs_of(fn):
+    return {"key": jax.random.key(0)} if fn.declaration.stochastic else {}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_grad_equals_derivative_and_jit_equals_eager(name):
+    fn = js.get(name)
+    x = jnp.asarray(X, jnp.float64)
+    g = grad_of(fn, x)
+    np.testing.assert_array_equal(g, js.derivative(fn)(x))
+    jitted_out = jax.jit(lambda v: spike_call(fn, v))(x)
+    np.testing.assert_array_equal(jitted_out, spike_call(fn, x))
+    np.testing.assert_array_equal(jax.jit(lambda v: grad_of(fn, v))(x), g)
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+def test_vmap_over_x(name):
+    fn = js.get(name)
+    x = jnp.asarray(np.stack([X, -X, 2 * X]), jnp.float64)
+    rows = jax.vmap(lambda v: grad_of(fn, v))(x)
+    for i in range(3):
+        np.testing.assert_array_equal(rows[i], grad_of(fn, x[i]))
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+def test_grad_of_grad_is_derivative_of_g(name):
+    fn = js.get(name)
+    x = jnp.asarray(X, jnp.float64)
+    second = jax.grad(lambda v: grad_of(fn, v).sum())(x)
+    want = jax.grad(lambda v: js.derivative(fn)(v).sum())(x)
+    np.testing.assert_allclose(second, want, rtol=1e-12, atol=1e-12)
+
+
+def _lif_loss(fn, weights, inputs, checkpoint):
+    def step(v, current):
+        v = 0.9 * v + current * weights
+        spikes = spike_call(fn, v - 1.0)
+        return v * (1 - spikes), spikes
+
+    if checkpoint:
+        step = jax.checkpoint(step)
+    _, spikes = jax.lax.scan(step, jnp.zeros_like(weights), inputs)
+    return (spikes.sum(0) - 3.0).__pow__(2).sum()
+
+
+def _lif_loss_unrolled(fn, weights, inputs):
+    v, total = jnp.zeros_like(weights), jnp.zeros_like(weights)
+    for current in inputs:
+        v = 0.9 * v + current * weights
+        spikes = spike_call(fn, v - 1.0)
+        v, total = v * (1 - spikes), total + spikes
+    return ((total - 3.0) ** 2).sum()
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+def test_scan_over_time_and_checkpoint(name):
+    fn = js.get(name)
+    rng = np.random.default_rng(0)
+    inputs = jnp.asarray(rng.uniform(0, 1, (12, 5)), jnp.float64)
+    weights = jnp.asarray(rng.uniform(0.2, 1.5, 5), jnp.float64)
+    want = jax.grad(lambda w: _lif_loss_unrolled(fn, w, inputs))(weights)
+    for checkpoint in (False, True):
+        got = jax.jit(jax.grad(lambda w: _lif_loss(fn, w, inputs, checkpoint)))(weights)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", DISTINCT)
+def test_forward_mode(name):
+    fn = js.get(name)
+    twin = js.forward_mode(fn)
+    assert twin.mode == "forward" and twin.declaration is fn.declaration
+    x = jnp.asarray(X, jnp.float64)
+    g = js.derivative(fn)(x)
+    kw = kwargs_of(fn)
+    out, tangent = jax.jvp(lambda v: twin(v, **kw), (x,), (jnp.full_like(x, 3.0),))
+    np.testing.assert_array_equal(out, spike_call(fn, x))
+    np.testing.assert_allclose(tangent, 3.0 * g, rtol=1e-15)
+    jac = jax.jacfwd(lambda v: twin(v, **kw))(x)
+    np.testing.assert_allclose(jac, jnp.diag(g), rtol=1e-15)
+    # Reverse mode through the twin agrees with the custom_vjp.
+    np.testing.assert_allclose(jax.grad(lambda v: twin(v, **kw).sum())(x), g, rtol=1e-15)
+    hess = jax.hessian(lambda v: twin(v, **kw).sum())(x)
+    want = jax.grad(lambda v: js.derivative(fn)(v).sum())(x)
+    np.testing.assert_allclose(jnp.diag(hess), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", WITH_ALPHA)
+def test_one_compilation_for_many_alphas(name):
+    fn = js.get(name)
+    traces = []
+
+    @jax.jit
+    def grad_at(x, alpha):
+        traces.append(None)  # runs once per trace, not per call
+        return grad_of(fn, x, alpha)
+
+    x = jnp.asarray(X, jnp.float64)
+    for alpha in alphas(fn):
+        np.testing.assert_allclose(grad_at(x, alpha), js.derivative(fn)(x, alpha), rtol=1e-14)
+    assert len(traces) == 1
+
+
+@pytest.mark.parametrize("name", DISTINCT_WITH_ALPHA)
+def test_vmap_over_alpha_and_per_neuron_alpha(name):
+    fn = js.get(name)
+    a = jnp.asarray(alphas(fn), jnp.float64)
+    x = jnp.asarray(X, jnp.float64)
+    by_vmap = jax.vmap(lambda al: grad_of(fn, x, al))(a)
+    for i in range(3):
+        np.testing.assert_allclose(by_vmap[i], grad_of(fn, x, a[i]), rtol=1e-15)
+    # One alpha per neuron (the trailing axis), broadcast over the batch.
+    batch = jnp.stack([x, -x])[..., None] * jnp.ones(3)  # (2, 11, 3)
+    per_neuron = grad_of(fn, batch, a)
+    for i in range(3):
+        np.testing.assert_allclose(per_neuron[..., i], grad_of(fn, batch[..., i], a[i]),
+                                   rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dtype_contract(name):
+    fn = js.get(name)
+    alpha_dtypes = (jnp.float32, jnp.float64) if fn.declaration.alpha is not None else (None,)
+    for dtype in FLOATS:
+        x = jax.ShapeDtypeStruct(X.shape, dtype)
+        for alpha_dtype in alpha_dtypes:
+            # A per-neuron alpha array of another dtype must not promote.
+            args = () if alpha_dtype is None else (jax.ShapeDtypeStruct(X.shape, alpha_dtype),)
+            out, (value, g) = jax.eval_shape(
+                lambda v, *a: (spike_call(fn, v, *a),
+                               jax.value_and_grad(lambda u: spike_call(fn, u, *a).sum())(v)),
+                x, *args)
+            assert out.dtype == dtype and g.dtype == dtype, (dtype, alpha_dtype)
+            assert value.dtype == dtype
+    # And once for real: bfloat16 spikes and gradients with a float32 alpha array.
+    x = jnp.asarray(X, jnp.bfloat16)
+    args = () if fn.declaration.alpha is None else (
+        jnp.full(X.shape, fn.declaration.alpha, jnp.float32),)
+    assert spike_call(fn, x, *args).dtype == jnp.bfloat16
+    g = grad_of(fn, x, *args)
+    assert g.dtype == jnp.bfloat16
+    np.testing.assert_allclose(np.asarray(g, np.float32),
+                               js.derivative(fn)(jnp.asarray(X, jnp.float32), *args),
+                               rtol=1e-2, atol=1e-2)
+
+
+def test_alpha_gets_zero_cotangent_by_default():
+    x = jnp.asarray(X, jnp.float64)
+    for name in WITH_ALPHA:
+        fn = js.get(name)
+        ga = jax.grad(lambda a: spike_call(fn, x, a).sum())(jnp.float64(alphas(fn)[1]))
+        assert ga == 0.0, name
