@@ -851,7 +851,8 @@ def spike_rate_escape(x: ArrayLike, alpha: ArrayLike = 1.0, *,
 
 def _squarewave_terms(x, n, period, term):
     """Sums term(c, omega * r) over c = 1, 3, ..., 2n - 1, r = x mod period."""
-    r = lax.rem(x, period)  # exact; cos((2i-1) w x) has period T
+    x = jnp.asarray(x)
+    r = lax.rem(x, jnp.asarray(period, x.dtype))  # exact; the terms have period T
     omega = 2 * math.pi / period
     count = jnp.floor(n)
 
@@ -873,8 +874,10 @@ def _odd_cosine_sum(x, n, period):
     phi = 0, gives m. Loop-free, so it can be differentiated again.
     """
     m = jnp.floor(n)
+    x = jnp.asarray(x)
     finite_x = jnp.where(jnp.isinf(x), 0.0, x)
-    theta = (2 * math.pi / period) * lax.rem(finite_x, period)  # |theta| < 2 pi
+    r = lax.rem(finite_x, jnp.asarray(period, x.dtype))  # exact
+    theta = (2 * math.pi / period) * r  # |theta| < 2 pi
     k = jnp.round(theta / math.pi)
     phi = theta - k * math.pi
     sign = 1 - 2 * (jnp.abs(k) % 2)
