@@ -20,6 +20,7 @@ X = jnp.linspace(-1, 1, 8, dtype=jnp.float32)
 BAD_ALPHAS = {
     "positive": [0.0, -1.0, float("nan"), float("inf")],
     "nonnegative": [-0.5, float("nan"), float("-inf")],
+    "above_one": [1.0, 0.5, float("nan")],
     "real": [float("nan"), float("inf")],
 }
 

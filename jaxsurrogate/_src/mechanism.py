@@ -56,8 +56,7 @@ class Declaration:
     def stochastic(self) -> bool:
         return self.probability is not None
 
-    def call(self, fn: Derivative, x: Array, alpha: Any,
-             params: Mapping[str, Any]) -> Array:
+    def call(self, fn: Derivative, x: Array, alpha: Any, params: Mapping[str, Any]) -> Array:
         """Calls one of the declared maths, with or without alpha."""
         if self.alpha is None:
             return fn(x, **params)
@@ -96,8 +95,7 @@ def _step(x: Array, at_zero: float) -> Array:
     return jnp.where(zero, jnp.asarray(at_zero, x.dtype), positive.astype(x.dtype))
 
 
-def _forward(decl: Declaration, x: Array, alpha: Any, params: Any,
-             noise: Any) -> Array:
+def _forward(decl: Declaration, x: Array, alpha: Any, params: Any, noise: Any) -> Array:
     if decl.probability is None and decl.forward is None:
         return _step(x, decl.at_zero)
     dtype = compute_dtype(x.dtype)
@@ -108,26 +106,24 @@ def _forward(decl: Declaration, x: Array, alpha: Any, params: Any,
     return decl.call(decl.forward, xc, ac, pc).astype(x.dtype)
 
 
-def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any,
-            ct: Array) -> Array:
+def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any, ct: Array) -> Array:
     dtype = compute_dtype(x.dtype)
     # Without the barrier, XLA folds constant parameters into the maths under a
     # caller's jit (reassociating, taking reciprocals) and the last ulp can
     # differ from an eager call; with it, jit and eager agree bit for bit.
     alpha, params = lax.optimization_barrier((alpha, params))
-    g = decl.call(decl.derivative, x.astype(dtype), _cast(alpha, dtype),
-                  _cast(params, dtype))
+    g = decl.call(decl.derivative, x.astype(dtype), _cast(alpha, dtype), _cast(params, dtype))
     return (ct.astype(dtype) * g).astype(x.dtype)
 
 
-def _primitive_of_alpha(decl: Declaration, x: Array, params: Any,
-                        dtype: Any) -> Callable[[Array], Array]:
+def _primitive_of_alpha(
+    decl: Declaration, x: Array, params: Any, dtype: Any
+) -> Callable[[Array], Array]:
     xc, pc = x.astype(dtype), _cast(params, dtype)
     return lambda a: decl.primitive(xc, a, **pc)
 
 
-def _grad_alpha(decl: Declaration, x: Array, alpha: Array, params: Any,
-                ct: Array) -> Array:
+def _grad_alpha(decl: Declaration, x: Array, alpha: Array, params: Any, ct: Array) -> Array:
     dtype = compute_dtype(x.dtype)
     s = _primitive_of_alpha(decl, x, params, dtype)
     _, pull = jax.vjp(s, jnp.asarray(alpha).astype(dtype))
@@ -135,12 +131,12 @@ def _grad_alpha(decl: Declaration, x: Array, alpha: Array, params: Any,
     return ga.astype(jnp.asarray(alpha).dtype)
 
 
-def _tangent_alpha(decl: Declaration, x: Array, alpha: Array, params: Any,
-                   alpha_dot: Array) -> Array:
+def _tangent_alpha(
+    decl: Declaration, x: Array, alpha: Array, params: Any, alpha_dot: Array
+) -> Array:
     dtype = compute_dtype(x.dtype)
     s = _primitive_of_alpha(decl, x, params, dtype)
-    _, t = jax.jvp(s, (jnp.asarray(alpha).astype(dtype),),
-                   (jnp.asarray(alpha_dot).astype(dtype),))
+    _, t = jax.jvp(s, (jnp.asarray(alpha).astype(dtype),), (jnp.asarray(alpha_dot).astype(dtype),))
     return jnp.broadcast_to(t, x.shape).astype(x.dtype)
 
 
@@ -162,8 +158,7 @@ def _reverse_core(decl: Declaration, learn_alpha: bool) -> Callable[..., Array]:
     return spike
 
 
-def _forward_mode_core(decl: Declaration,
-                       learn_alpha: bool) -> Callable[..., Array]:
+def _forward_mode_core(decl: Declaration, learn_alpha: bool) -> Callable[..., Array]:
     @jax.custom_jvp
     def spike(x, alpha, params, noise):
         return _forward(decl, x, alpha, params, noise)
@@ -174,8 +169,7 @@ def _forward_mode_core(decl: Declaration,
         out = _forward(decl, x, alpha, params, noise)
         tangent = _grad_x(decl, x, alpha, params, tangents[0])
         if learn_alpha:
-            tangent = tangent + _tangent_alpha(decl, x, alpha, params,
-                                               tangents[1])
+            tangent = tangent + _tangent_alpha(decl, x, alpha, params, tangents[1])
         return out, tangent
 
     return spike
@@ -185,8 +179,9 @@ _CORES = {"reverse": _reverse_core, "forward": _forward_mode_core}
 
 
 @functools.cache
-def spike_function(decl: Declaration, mode: str = "reverse",
-                   checked: bool = False) -> SpikeFunction:
+def spike_function(
+    decl: Declaration, mode: str = "reverse", checked: bool = False
+) -> SpikeFunction:
     """The public spike function of a declaration (one per decl and mode)."""
     # jit, as jax.nn does: an eager call is one compiled kernel, bit for bit
     # what the same call gives inside a user's jit.
@@ -203,27 +198,26 @@ def spike_function(decl: Declaration, mode: str = "reverse",
             alpha = None
         else:
             alpha = decl.alpha if alpha is _UNSET else alpha
-            alpha = validation.parameter(alpha, "alpha", x, fname,
-                                         decl.alpha_domain)
+            alpha = validation.parameter(alpha, "alpha", x, fname, decl.alpha_domain)
         unknown = sorted(set(params) - set(decl.params))
         if unknown:
             known = ", ".join(decl.params) or "none"
-            raise TypeError(f"{fname}: unknown parameter(s) {unknown}; its "
-                            f"parameters are alpha and {known}")
+            raise TypeError(
+                f"{fname}: unknown parameter(s) {unknown}; its parameters are alpha and {known}"
+            )
         values = {}
         for k, default in decl.params.items():
             domain = decl.param_domains.get(k, "positive")
-            values[k] = validation.parameter(params.get(k, default), k, x,
-                                             fname, domain)
+            values[k] = validation.parameter(params.get(k, default), k, x, fname, domain)
         if checked:
             validation.check_traced(alpha, "alpha", fname, decl.alpha_domain)
             for k, v in values.items():
-                validation.check_traced(v, k, fname,
-                                        decl.param_domains.get(k, "positive"))
+                validation.check_traced(v, k, fname, decl.param_domains.get(k, "positive"))
         if learn_alpha not in cores:
             raise ValueError(
                 f"{fname}: learn_alpha=True needs a declared primitive S(x, "
-                f"alpha); {fname} has none")
+                f"alpha); {fname} has none"
+            )
         if decl.stochastic:
             key = validation.key(key, fname)
             noise = jax.random.uniform(key, x.shape, compute_dtype(x.dtype))
@@ -261,21 +255,25 @@ def declaration_of(fn: Any) -> Declaration:
     if not isinstance(decl, Declaration):
         raise TypeError(
             f"{getattr(fn, '__name__', fn)!r} is not a jaxsurrogate spike "
-            f"function; build one with jaxsurrogate.surrogate")
+            f"function; build one with jaxsurrogate.surrogate"
+        )
     return decl
 
 
-def surrogate(derivative: Derivative | None = None, *,
-              alpha: float | None = 1.0,
-              forward: Derivative | None = None,
-              probability: Derivative | None = None,
-              at_zero: float = 0.0,
-              name: str | None = None,
-              primitive: Derivative | None = None,
-              alpha_domain: str = "positive",
-              param_domains: Mapping[str, str] | None = None,
-              symmetric: bool = True,
-              nonnegative: bool = True) -> Any:
+def surrogate(
+    derivative: Derivative | None = None,
+    *,
+    alpha: float | None = 1.0,
+    forward: Derivative | None = None,
+    probability: Derivative | None = None,
+    at_zero: float = 0.0,
+    name: str | None = None,
+    primitive: Derivative | None = None,
+    alpha_domain: str = "positive",
+    param_domains: Mapping[str, str] | None = None,
+    symmetric: bool = True,
+    nonnegative: bool = True,
+) -> Any:
     r"""Builds a spike function from its surrogate derivative.
 
     The spike function's forward is the Heaviside step :math:`H(x)` (with
@@ -302,7 +300,7 @@ def surrogate(derivative: Derivative | None = None, *,
         name: the function's name (default: ``derivative.__name__``).
         primitive: ``S(x, alpha, **params)`` with dS/dx = g; lets callers pass
             ``learn_alpha=True`` to get alpha's cotangent ``ct * dS/dalpha``.
-        alpha_domain: ``"positive"``, ``"nonnegative"`` or ``"real"``;
+        alpha_domain: ``"positive"``, ``"nonnegative"``, ``"above_one"`` or ``"real"``;
             concrete alphas outside it raise ``ValueError``.
         param_domains: the same, per extra parameter (default positive).
         symmetric: whether g(-x) = g(x) (used by the property tests).
@@ -322,47 +320,73 @@ def surrogate(derivative: Derivative | None = None, *,
     """
     if derivative is None:
         return functools.partial(
-            surrogate, alpha=alpha, forward=forward, probability=probability,
-            at_zero=at_zero, name=name, primitive=primitive,
-            alpha_domain=alpha_domain, param_domains=param_domains,
-            symmetric=symmetric, nonnegative=nonnegative)
+            surrogate,
+            alpha=alpha,
+            forward=forward,
+            probability=probability,
+            at_zero=at_zero,
+            name=name,
+            primitive=primitive,
+            alpha_domain=alpha_domain,
+            param_domains=param_domains,
+            symmetric=symmetric,
+            nonnegative=nonnegative,
+        )
     if not callable(derivative):
-        raise TypeError(f"surrogate: derivative must be callable, got "
-                        f"{type(derivative).__name__}")
+        raise TypeError(f"surrogate: derivative must be callable, got {type(derivative).__name__}")
     if at_zero not in (0, 0.5, 1):
         raise ValueError(f"surrogate: at_zero must be 0, 0.5 or 1, got {at_zero!r}")
-    for label, domain in [("alpha_domain", alpha_domain),
-                          *((k, v) for k, v in (param_domains or {}).items())]:
+    for label, domain in [
+        ("alpha_domain", alpha_domain),
+        *((k, v) for k, v in (param_domains or {}).items()),
+    ]:
         if domain not in validation.DOMAINS:
-            raise ValueError(f"surrogate: {label} must be one of "
-                             f"{sorted(validation.DOMAINS)}, got {domain!r}")
+            raise ValueError(
+                f"surrogate: {label} must be one of {sorted(validation.DOMAINS)}, got {domain!r}"
+            )
     params = {
         k: p.default
         for k, p in inspect.signature(derivative).parameters.items()
         if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
     }
     decl = Declaration(
-        name=name or derivative.__name__, derivative=derivative, alpha=alpha,
-        params=params, at_zero=float(at_zero), primitive=primitive,
-        forward=forward, probability=probability, alpha_domain=alpha_domain,
-        param_domains=dict(param_domains or {}), symmetric=symmetric,
-        nonnegative=nonnegative)
+        name=name or derivative.__name__,
+        derivative=derivative,
+        alpha=alpha,
+        params=params,
+        at_zero=float(at_zero),
+        primitive=primitive,
+        forward=forward,
+        probability=probability,
+        alpha_domain=alpha_domain,
+        param_domains=dict(param_domains or {}),
+        symmetric=symmetric,
+        nonnegative=nonnegative,
+    )
     return spike_function(decl)
 
 
-def preset(base: Any, name: str, *, alpha: float | None = _UNSET,
-           at_zero: float | None = None, doc: str | None = None,
-           **params: float) -> SpikeFunction:
+def preset(
+    base: Any,
+    name: str,
+    *,
+    alpha: float | None = _UNSET,
+    at_zero: float | None = None,
+    doc: str | None = None,
+    **params: float,
+) -> SpikeFunction:
     """A spike function with the maths of ``base`` and other defaults."""
     decl = declaration_of(base)
     unknown = sorted(set(params) - set(decl.params))
     if unknown:
         raise TypeError(f"preset {name}: {decl.name} has no parameter(s) {unknown}")
     new = dataclasses.replace(
-        decl, name=name,
+        decl,
+        name=name,
         alpha=decl.alpha if alpha is _UNSET else alpha,
         params={**decl.params, **params},
-        at_zero=decl.at_zero if at_zero is None else float(at_zero))
+        at_zero=decl.at_zero if at_zero is None else float(at_zero),
+    )
     fn = spike_function(new)
     if doc is not None:
         fn.__doc__ = doc
@@ -416,9 +440,11 @@ def primitive(fn: SpikeFunction) -> Derivative | None:
         return None
 
     def s(x, alpha=_UNSET, **params):
-        alpha = _default_alpha(decl, alpha)
-        return decl.call(decl.primitive, jnp.asarray(x), alpha,
-                         {**decl.params, **params})
+        x = validation.floating_array(x, decl.name)
+        dtype = compute_dtype(x.dtype)
+        alpha = _cast(_default_alpha(decl, alpha), dtype)
+        values = _cast({**decl.params, **params}, dtype)
+        return decl.call(decl.primitive, x.astype(dtype), alpha, values).astype(x.dtype)
 
     s.__name__ = f"{decl.name}_primitive"
     return s

@@ -30,8 +30,7 @@ def closest(name: str, choices: Iterable[str], what: str) -> UnknownSurrogateErr
     choices = sorted(choices)
     near = difflib.get_close_matches(str(name), choices, n=5, cutoff=0.5)
     hint = f"did you mean {', '.join(map(repr, near))}? " if near else ""
-    return UnknownSurrogateError(
-        f"unknown {what} {name!r}; {hint}valid: {', '.join(choices)}")
+    return UnknownSurrogateError(f"unknown {what} {name!r}; {hint}valid: {', '.join(choices)}")
 
 
 def get(name: str) -> SpikeFunction:
@@ -86,12 +85,13 @@ def _taken(name: str) -> bool:
 def _check_name(name: str, arg: str) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(
-            f"register: {arg} must be an identifier (dots allowed between "
-            f"parts), got {name!r}")
+            f"register: {arg} must be an identifier (dots allowed between parts), got {name!r}"
+        )
 
 
-def register(name: str, fn: SpikeFunction, *, aliases: Iterable[str] = (),
-             replace: bool = False) -> SpikeFunction:
+def register(
+    name: str, fn: SpikeFunction, *, aliases: Iterable[str] = (), replace: bool = False
+) -> SpikeFunction:
     """Adds a spike function to the registry under ``name`` and ``aliases``.
 
     Args:
@@ -115,8 +115,8 @@ def register(name: str, fn: SpikeFunction, *, aliases: Iterable[str] = (),
         _check_name(n, arg)
         if _taken(n) and not replace:
             raise ValueError(
-                f"register: {n!r} is already registered; pass replace=True "
-                f"to replace it")
+                f"register: {n!r} is already registered; pass replace=True to replace it"
+            )
     for n in (name, *aliases):
         _CANONICAL.pop(n, None)
         _ALIASES.pop(n, None)

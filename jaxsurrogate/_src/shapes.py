@@ -732,7 +732,7 @@ def _q_pseudo_spike_primitive(x, alpha):
     return jnp.sign(x) * -jnp.expm1((1 - alpha) * jnp.log(base)) / 2
 
 
-@surrogate(alpha=2.0, primitive=_q_pseudo_spike_primitive)
+@surrogate(alpha=2.0, primitive=_q_pseudo_spike_primitive, alpha_domain="above_one")
 def q_pseudo_spike(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
     r"""Heaviside forward with the q-PseudoSpike (power-law tailed) derivative.
 
@@ -742,7 +742,7 @@ def q_pseudo_spike(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     SpikingJelly ``QPseudoSpike`` (alpha 2), as in Herranz-Celotti & Rouat;
     alpha controls the tail fatness and must be > 1 (at alpha <= 1 the
-    formula is infinite or NaN; the domain check only knows > 0). Unit area,
+    formula is infinite or NaN, and alpha <= 1 is refused). Unit area,
     peak 1. braintools >= 0.2 divides by :math:`\alpha + 1` instead (preset
     ``"braintools.q_pseudo_spike"``). Primitive
     :math:`S(x) = \mathrm{sign}(x)\,\bigl(1 - (1 + 2|x|/(\alpha-1))^{1-\alpha}\bigr)/2`.
