@@ -375,7 +375,26 @@ def preset(
     doc: str | None = None,
     **params: float,
 ) -> SpikeFunction:
-    """A spike function with the maths of ``base`` and other defaults."""
+    """A spike function with the maths of ``base`` and other defaults.
+
+    Args:
+        base: a spike function made by this library.
+        name: the new function's name (``"<library>.<their name>"`` for a
+            library preset).
+        alpha: the new default alpha.
+        at_zero: the new H(0).
+        doc: the new docstring (default: ``base``'s).
+        **params: new defaults for ``base``'s extra parameters.
+
+    Returns:
+        The new spike function; ``base`` is unchanged.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> sj = js.preset(js.atan, "mylab.atan", alpha=2.0, at_zero=1.0)
+        >>> sj(jnp.array([-1.0, 0.0, 1.0]))
+        Array([0., 1., 1.], dtype=float32)
+    """
     decl = declaration_of(base)
     unknown = sorted(set(params) - set(decl.params))
     if unknown:
@@ -434,7 +453,16 @@ def derivative(fn: SpikeFunction) -> Derivative:
 
 
 def primitive(fn: SpikeFunction) -> Derivative | None:
-    """The declared smooth primitive ``S(x, alpha, **params)``, or None."""
+    """The declared smooth primitive ``S(x, alpha, **params)``, or None.
+
+    S is the smooth function whose derivative is the surrogate, dS/dx = g,
+    with S(0) = 0; learnable alpha uses dS/dalpha.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.primitive(js.superspike)(jnp.array([1.0]), 1.0)  # x / (alpha|x| + 1)
+        Array([0.5], dtype=float32)
+    """
     decl = declaration_of(fn)
     if decl.primitive is None:
         return None

@@ -45,6 +45,9 @@ def heaviside(x: ArrayLike) -> Array:
         >>> import jax.numpy as jnp, jaxsurrogate as js
         >>> js.heaviside(jnp.array([-1.0, 0.0, 0.5]))
         Array([0., 0., 1.], dtype=float32)
+
+    Reference:
+        Norse, ``norse.torch.functional.heaviside.heaviside``.
     """
     return _nan_where_nan(x, jnp.zeros_like(x))
 

@@ -24,11 +24,18 @@ _H = {0.0: "H(0) = 0 (spikes for x > 0)", 1.0: "H(0) = 1 (spikes for x >= 0)",
       0.5: "H(0) = 1/2"}
 
 
-def _doc(summary: str, formula: str, text: str, at_zero: float,
-         defaults: str) -> str:
+def _doc(name: str, summary: str, formula: str, text: str, at_zero: float,
+         defaults: str, stochastic: bool) -> str:
+    key = ", key=jax.random.key(0)" if stochastic else ""
     return (f"{summary}\n\n    .. math::\n        f(x) = H(x), \\qquad g(x) = {formula}\n\n"
             f"    {text}\n\n    Defaults: {defaults}; {_H[at_zero]}.\n\n"
-            "    Returns:\n        Spikes, 0 or 1, in ``x``'s dtype.\n")
+            "    Args:\n        x: membrane potential minus threshold, any floating dtype.\n"
+            "        alpha, **params: the library's parameters (defaults above), "
+            "scalars or\n            arrays broadcastable to ``x``.\n\n"
+            "    Returns:\n        Spikes, 0 or 1, in ``x``'s dtype.\n\n"
+            "    Example:\n        >>> import jax, jax.numpy as jnp, jaxsurrogate as js\n"
+            f"        >>> js.get({name!r})(jnp.array([-1e9, 1e9]){key})\n"
+            "        Array([0., 1.], dtype=float32)\n")
 
 
 PRESETS: dict = {}
@@ -40,9 +47,9 @@ def _add(base, name, doc_parts, *, alpha=None, at_zero, **params):
         ([f"alpha={alpha}"] if alpha is not None else [])
         + [f"{k}={v}" for k, v in params.items()]) or "no parameters"
     kwargs = {} if alpha is None else {"alpha": alpha}
-    PRESETS[name] = preset(base, name, at_zero=at_zero,
-                           doc=_doc(summary, formula, text, at_zero, defaults),
-                           **kwargs, **params)
+    doc = _doc(name, summary, formula, text, at_zero, defaults,
+               base.declaration.stochastic)
+    PRESETS[name] = preset(base, name, at_zero=at_zero, doc=doc, **kwargs, **params)
 
 
 def _own(fn, name):
@@ -220,8 +227,18 @@ def _sj_superspike(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     sets the width. Defaults: alpha=1.0; H(0) = 1 (spikes for x >= 0).
     Primitive :math:`S(x) = \alpha x / (1 + |x|)`.
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('spikingjelly.superspike')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     return alpha / (jnp.abs(x) + 1) ** 2
 
@@ -251,8 +268,18 @@ def _sj_squarewave(x: ArrayLike, *, n: ArrayLike = 2.0,
     ``T_period``. At ±inf g is 0. Defaults: n=2, period=8.0; H(0) = 1
     (spikes for x >= 0).
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('spikingjelly.squarewave_fourier_series')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     g = 4 / period * shapes._odd_cosine_sum(x, n - 1, period)
     return jnp.where(jnp.isinf(x), 0.0, g)
@@ -294,8 +321,18 @@ def _spyx_arctan(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
     :math:`1/(\pi k)`. Defaults: alpha=2.0; H(0) = 0 (spikes for x > 0).
     Primitive :math:`S(x) = \arctan(\alpha\pi x)/(\alpha\pi^2)`.
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('spyx.arctan')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     return 1 / (math.pi * (1 + (alpha * math.pi * x) ** 2))
 
@@ -321,8 +358,18 @@ def _spyx_boxcar(x: ArrayLike, *, width: ArrayLike = 2.0,
     With the defaults it equals :func:`rectangle` with alpha 0.5. Defaults:
     width=2.0, height=0.5; H(0) = 0 (spikes for x > 0).
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('spyx.boxcar')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) < width / 2
     return shapes._nan_where_nan(x, jnp.where(inside, height, 0.0) * jnp.ones_like(x))
@@ -411,8 +458,18 @@ def _bt_relu_grad(x: ArrayLike, alpha: ArrayLike = 0.3, *,
     With width 1 the maths of Norse's :func:`triangle`. Defaults: alpha=0.3,
     width=1.0; H(0) = 1 (spikes for x >= 0).
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('braintools.relu_grad')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     return jnp.maximum(0, alpha * (width - jnp.abs(x)))
 
@@ -437,8 +494,18 @@ def _bt_piecewise_leaky_relu(x: ArrayLike, *, w: ArrayLike = 1.0,
     primitive the docs also give). Defaults: w=1.0, c=0.01; H(0) = 1
     (spikes for x >= 0).
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('braintools.piecewise_leaky_relu')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) <= w
     return shapes._nan_where_nan(x, jnp.where(inside, 1 / (2 * w), c * jnp.ones_like(x)))
@@ -459,8 +526,18 @@ def _bt_q_pseudo_spike(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
     (:func:`q_pseudo_spike`); the two differ for the same alpha. Defaults:
     alpha=2.0; H(0) = 1 (spikes for x >= 0).
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('braintools.q_pseudo_spike')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     return (1 + 2 * jnp.abs(x) / (alpha + 1)) ** (-alpha)
 
@@ -525,8 +602,18 @@ def _snnax_superspike(x: ArrayLike, alpha: ArrayLike = 10.0) -> Array:
     alpha=10.0; H(0) = 1 (``jnp.heaviside(x, 1)``). Primitive
     :math:`S(x) = \mathrm{sign}(x)\log(1 + \beta|x|)/\beta`.
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('snnax.superspike')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     return 1 / (alpha * jnp.abs(x) + 1)
 
@@ -549,8 +636,18 @@ def _snnax_piecewise(x: ArrayLike, alpha: ArrayLike = 0.5) -> Array:
     alpha is snnax's beta (0.5); with the default it equals
     :func:`rectangle` at alpha 1. Defaults: alpha=0.5; H(0) = 1.
 
+    Args:
+        x: membrane potential minus threshold, any floating dtype.
+        alpha, **params: the library's parameters (defaults above), scalars or
+            arrays broadcastable to ``x``.
+
     Returns:
         Spikes, 0 or 1, in ``x``'s dtype.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> js.get('snnax.piecewise')(jnp.array([-1e9, 1e9]))
+        Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) < alpha
     return shapes._nan_where_nan(x, jnp.where(inside, 1.0, 0.0) * jnp.ones_like(x))

@@ -64,17 +64,35 @@ def get(name: str) -> SpikeFunction:
 
 
 def names() -> tuple[str, ...]:
-    """The canonical names, sorted (aliases and presets excluded)."""
+    """The canonical names, sorted (aliases and presets excluded).
+
+    Example:
+        >>> import jaxsurrogate as js
+        >>> "superspike" in js.names() and "super" not in js.names()
+        True
+    """
     return tuple(sorted(_CANONICAL))
 
 
 def aliases() -> dict[str, str]:
-    """Every alias and the canonical name it stands for."""
+    """Every alias and the canonical name it stands for.
+
+    Example:
+        >>> import jaxsurrogate as js
+        >>> js.aliases()["super"]
+        'superspike'
+    """
     return dict(sorted(_ALIASES.items()))
 
 
 def presets() -> tuple[str, ...]:
-    """The presets, named ``"<library>.<their name>"``, sorted."""
+    """The presets, named ``"<library>.<their name>"``, sorted.
+
+    Example:
+        >>> import jaxsurrogate as js
+        >>> [p for p in js.presets() if p.startswith("norse.")][:3]
+        ['norse.circ', 'norse.circ_dist', 'norse.heavi_erfc']
+    """
     return tuple(sorted(_PRESETS))
 
 
@@ -107,6 +125,15 @@ def register(
     Raises:
         ValueError: the name or an alias is taken and ``replace`` is false, or
             a name is not an identifier.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> @js.surrogate(alpha=1.0)
+        ... def cauchy(x, alpha):
+        ...     "Cauchy-shaped surrogate."
+        ...     return 1 / (1 + (alpha * x) ** 2)
+        >>> js.register("cauchy", cauchy, aliases=["lorentz"]) is js.get("lorentz")
+        True
     """
     if not callable(fn):
         raise TypeError(f"register: fn must be callable, got {type(fn).__name__}")

@@ -77,7 +77,7 @@ def sigmoid(x: ArrayLike, alpha: ArrayLike = 4.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("sigmoid")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.sigmoid(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.07065082], dtype=float32)
 
     Reference:
@@ -113,7 +113,7 @@ def atan(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("atan")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.atan(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.09199966], dtype=float32)
 
     Reference:
@@ -149,7 +149,7 @@ def erf(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("erf")(x).sum())(jnp.array([0.0]))
+        >>> jax.grad(lambda x: js.erf(x).sum())(jnp.array([0.0]))
         Array([1.1283791], dtype=float32)
 
     Reference:
@@ -191,7 +191,7 @@ def gaussian(x: ArrayLike, alpha: ArrayLike = 0.5, *,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("gaussian")(x).sum())(jnp.array([0.0]))
+        >>> jax.grad(lambda x: js.gaussian(x).sum())(jnp.array([0.0]))
         Array([0.3989423], dtype=float32)
 
     Reference:
@@ -243,7 +243,7 @@ def multi_gaussian(x: ArrayLike, alpha: ArrayLike = 0.5, *,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> g = jax.grad(lambda x: js.get("multi_gaussian")(x).sum())(jnp.array([0.0, 2.0]))
+        >>> g = jax.grad(lambda x: js.multi_gaussian(x).sum())(jnp.array([0.0, 2.0]))
         >>> bool(g[0] > 0 and g[1] < 0)
         True
 
@@ -289,7 +289,7 @@ def piecewise_quadratic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("piecewise_quadratic")(x).sum())(jnp.array([0.0, 0.5, 1.0]))
+        >>> jax.grad(lambda x: js.piecewise_quadratic(x).sum())(jnp.array([0.0, 0.5, 1.0]))
         Array([1. , 0.5, 0. ], dtype=float32)
 
     Reference:
@@ -328,7 +328,7 @@ def triangular(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("triangular")(x).sum())(jnp.array([0.0, 0.25, 1.0]))
+        >>> jax.grad(lambda x: js.triangular(x).sum())(jnp.array([0.0, 0.25, 1.0]))
         Array([1. , 0.5, 0. ], dtype=float32)
 
     Reference:
@@ -366,7 +366,7 @@ def rectangle(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("rectangle")(x).sum())(jnp.array([0.0, 0.5]))
+        >>> jax.grad(lambda x: js.rectangle(x).sum())(jnp.array([0.0, 0.5]))
         Array([1., 0.], dtype=float32)
 
     Reference:
@@ -409,7 +409,7 @@ def piecewise_leaky_relu(x: ArrayLike, *, w: ArrayLike = 1.0,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("piecewise_leaky_relu")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.piecewise_leaky_relu(x).sum())(jnp.array([0.0, 1.0]))
         Array([0.5 , 0.01], dtype=float32)
 
     Reference:
@@ -453,7 +453,7 @@ def leaky_k_relu(x: ArrayLike, *, leak: ArrayLike = 0.0,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("leaky_k_relu")(x).sum())(jnp.array([-1.0, 1.0]))
+        >>> jax.grad(lambda x: js.leaky_k_relu(x).sum())(jnp.array([-1.0, 1.0]))
         Array([0., 1.], dtype=float32)
 
     Reference:
@@ -493,7 +493,7 @@ def log_tailed_relu(x: ArrayLike, alpha: ArrayLike = 0.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("log_tailed_relu")(x).sum())(jnp.array([-1.0, 0.5, 4.0]))
+        >>> jax.grad(lambda x: js.log_tailed_relu(x).sum())(jnp.array([-1.0, 0.5, 4.0]))
         Array([0.  , 1.  , 0.25], dtype=float32)
 
     Reference:
@@ -535,7 +535,7 @@ def piecewise_exp(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("piecewise_exp")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.piecewise_exp(x).sum())(jnp.array([0.0, 1.0]))
         Array([0.5       , 0.18393973], dtype=float32)
 
     Reference:
@@ -572,7 +572,7 @@ def slayer_exponential(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("slayer_exponential")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.slayer_exponential(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.36787945], dtype=float32)
 
     Reference:
@@ -609,7 +609,7 @@ def single_exponential(x: ArrayLike, *, width: ArrayLike = 0.5,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("single_exponential")(x).sum())(jnp.array([0.0]))
+        >>> jax.grad(lambda x: js.single_exponential(x).sum())(jnp.array([0.0]))
         Array([2.], dtype=float32)
 
     Reference:
@@ -645,7 +645,7 @@ def soft_sign(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("soft_sign")(x).sum())(jnp.array([0.0, 0.5]))
+        >>> jax.grad(lambda x: js.soft_sign(x).sum())(jnp.array([0.0, 0.5]))
         Array([1.  , 0.25], dtype=float32)
 
     Reference:
@@ -679,7 +679,7 @@ def nonzero_sign_log_abs(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("nonzero_sign_log_abs")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.nonzero_sign_log_abs(x).sum())(jnp.array([0.0, 1.0]))
         Array([1. , 0.5], dtype=float32)
 
     Reference:
@@ -717,7 +717,7 @@ def fake_numerical_gradient(x: ArrayLike, alpha: ArrayLike = 0.3) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("fake_numerical_gradient")(x).sum())(jnp.array([0.0, 10.0]))
+        >>> jax.grad(lambda x: js.fake_numerical_gradient(x).sum())(jnp.array([0.0, 10.0]))
         Array([0.3, 0.1], dtype=float32)
 
     Reference:
@@ -757,7 +757,7 @@ def q_pseudo_spike(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("q_pseudo_spike")(x).sum())(jnp.array([0.0, 0.5]))
+        >>> jax.grad(lambda x: js.q_pseudo_spike(x).sum())(jnp.array([0.0, 0.5]))
         Array([1.  , 0.25], dtype=float32)
 
     Reference:
@@ -797,7 +797,7 @@ def s2nn(x: ArrayLike, alpha: ArrayLike = 4.0, *, beta: ArrayLike = 1.0) -> Arra
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("s2nn")(x).sum())(jnp.array([0.0, 1.0]))
+        >>> jax.grad(lambda x: js.s2nn(x).sum())(jnp.array([0.0, 1.0]))
         Array([1. , 0.5], dtype=float32)
 
     Reference:
@@ -839,7 +839,7 @@ def spike_rate_escape(x: ArrayLike, alpha: ArrayLike = 1.0, *,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("spike_rate_escape")(x).sum())(jnp.array([1.0]))
+        >>> jax.grad(lambda x: js.spike_rate_escape(x).sum())(jnp.array([1.0]))
         Array([25.], dtype=float32)
 
     Reference:
@@ -918,7 +918,7 @@ def squarewave_fourier_series(x: ArrayLike, *, n: ArrayLike = 2.0,
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("squarewave_fourier_series")(x).sum())(jnp.array([0.0]))
+        >>> jax.grad(lambda x: js.squarewave_fourier_series(x).sum())(jnp.array([0.0]))
         Array([1.], dtype=float32)
 
     Reference:
@@ -955,7 +955,7 @@ def straight_through(x: ArrayLike) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> jax.grad(lambda x: js.get("straight_through")(x).sum())(jnp.array([-5.0, 3.0]))
+        >>> jax.grad(lambda x: js.straight_through(x).sum())(jnp.array([-5.0, 3.0]))
         Array([1., 1.], dtype=float32)
 
     Reference:
@@ -991,7 +991,7 @@ def poisson_pass(x: ArrayLike) -> Array:
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
-        >>> s = js.get("poisson_pass")(jnp.full(10_000, 0.25), key=jax.random.key(0))
+        >>> s = js.poisson_pass(jnp.full(10_000, 0.25), key=jax.random.key(0))
         >>> bool(abs(s.mean() - 0.25) < 0.03)
         True
 
