@@ -36,7 +36,7 @@ def test_integer_and_boolean_x_are_refused(name):
 @pytest.mark.parametrize("name", WITH_ALPHA)
 def test_alpha_outside_its_domain(name):
     fn = js.get(name)
-    for bad in BAD_ALPHAS[fn.declaration.alpha_domain]:
+    for bad in BAD_ALPHAS[fn.declaration.domain("alpha")]:
         with pytest.raises(ValueError, match=rf"alpha must be .*got {re.escape(str(bad))}"):
             spike_call(fn, X, bad)
         # Also inside an array of per-neuron alphas.
@@ -63,7 +63,7 @@ def test_extra_parameters_are_checked(name):
     with pytest.raises(TypeError, match="unknown parameter"):
         spike_call(fn, X, no_such_parameter=1.0)
     for param in decl.params:
-        bad = BAD_ALPHAS[decl.param_domains.get(param, "positive")][0]
+        bad = BAD_ALPHAS[decl.domain(param)][0]
         with pytest.raises(ValueError, match=rf"{param} must be .*got {re.escape(str(bad))}"):
             spike_call(fn, X, **{param: bad})
 

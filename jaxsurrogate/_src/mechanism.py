@@ -56,6 +56,12 @@ class Declaration:
     def stochastic(self) -> bool:
         return self.probability is not None
 
+    def domain(self, param: str) -> str:
+        """The domain of ``"alpha"`` or of an extra parameter."""
+        if param == "alpha":
+            return self.alpha_domain
+        return self.param_domains.get(param, "positive")
+
     def call(self, fn: Derivative, x: Array, alpha: Any, params: Mapping[str, Any]) -> Array:
         """Calls one of the declared maths, with or without alpha."""
         if self.alpha is None:
@@ -198,21 +204,20 @@ def spike_function(
             alpha = None
         else:
             alpha = decl.alpha if alpha is _UNSET else alpha
-            alpha = validation.parameter(alpha, "alpha", x, fname, decl.alpha_domain)
+            alpha = validation.parameter(alpha, "alpha", x, fname, decl.domain("alpha"))
         unknown = sorted(set(params) - set(decl.params))
         if unknown:
             known = ", ".join(decl.params) or "none"
             raise TypeError(
                 f"{fname}: unknown parameter(s) {unknown}; its parameters are alpha and {known}"
             )
-        values = {}
-        for k, default in decl.params.items():
-            domain = decl.param_domains.get(k, "positive")
-            values[k] = validation.parameter(params.get(k, default), k, x, fname, domain)
+        values = {
+            k: validation.parameter(params.get(k, default), k, x, fname, decl.domain(k))
+            for k, default in decl.params.items()
+        }
         if checked:
-            validation.check_traced(alpha, "alpha", fname, decl.alpha_domain)
-            for k, v in values.items():
-                validation.check_traced(v, k, fname, decl.param_domains.get(k, "positive"))
+            for k, v in {"alpha": alpha, **values}.items():
+                validation.check_traced(v, k, fname, decl.domain(k))
         if learn_alpha not in cores:
             raise ValueError(
                 f"{fname}: learn_alpha=True needs a declared primitive S(x, "
