@@ -940,17 +940,30 @@ def plot(res, path):
     ew = [r for r in res["elementwise"] if r["dtype"] == "float32"]
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     ax = axes[0]
+    sizes = sorted({r["log2n"] for r in ew})
     for shape in sorted({r["shape"] for r in ew}):
         rows = sorted((r for r in ew if r["shape"] == shape),
                       key=lambda r: r["log2n"])
         ax.plot([r["log2n"] for r in rows], [r["grad_ratio"] for r in rows],
-                marker="o", ms=3, lw=1,
-                label=shape if shape in HANDWRITTEN_SHAPES else None)
+                color="0.8", lw=0.7, zorder=1)
+    med = [statistics.median(r["grad_ratio"] for r in ew if r["log2n"] == s)
+           for s in sizes]
+    ax.plot(sizes, med, color="C0", lw=2, marker="o", label="median of all shapes")
+    ss = sorted((r for r in ew if r["shape"] == "superspike"),
+                key=lambda r: r["log2n"])
+    if ss:
+        ax.plot([r["log2n"] for r in ss], [r["grad_ratio"] for r in ss],
+                color="C3", lw=2, marker="s", label="superspike")
+    focus = res.get("focus")
+    if focus and "superspike" in focus["grad_ratio"]:
+        ax.plot([focus["log2n"]], [focus["grad_ratio"]["superspike"]], "*",
+                color="C3", ms=14, mec="k",
+                label=f"superspike, {focus['repeats']}-repeat check")
     ax.axhline(1.0, color="k", lw=1, ls="--")
     ax.axhline(0.85, color="r", lw=1, ls=":", label="target 0.85")
     ax.set_xlabel("log2 N")
-    ax.set_ylabel("floor time / grad time")
-    ax.set_title("jit(grad) of every shape, float32, vs x*w floor")
+    ax.set_ylabel("floor time / grad time (higher = faster)")
+    ax.set_title("jit(grad) vs the x*w floor, float32 (grey: each shape)")
     ax.legend(fontsize=7)
 
     ax = axes[1]
