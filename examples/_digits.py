@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -261,8 +262,11 @@ def parser(description: str, *,
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--limit", type=int, default=None,
                     help="use only this many digits (stratified), for tests")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="write metrics.json and PNG plots here")
+    # By default a first run leaves its plots where the user can open them.
+    default_out = Path("runs") / Path(sys.argv[0]).stem
+    ap.add_argument("--out", type=Path, default=default_out,
+                    help="write metrics.json and PNG plots here "
+                         f"(default: {default_out})")
     ap.add_argument("--no-progress", action="store_true",
                     help="no tqdm progress bar")
     if compare:
@@ -364,6 +368,7 @@ def write_outputs(out: Path | None, metrics: dict[str, Any],
     if raster is not None:
         plot_raster(raster[:, 0, :], data.x_test[0], int(data.y_test[0]),
                     out / "raster.png", title=metrics.get("surrogate", ""))
+    print(f"wrote {out}/metrics.json, learning_curves.png, raster.png")
 
 
 def summary(metrics: dict[str, Any]) -> str:
