@@ -934,6 +934,7 @@ def markdown(res) -> str:
 
 def plot(res, path):
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -985,6 +986,11 @@ def plot(res, path):
         ax.set_yticks(list(y))
         ax.set_yticklabels(labels, fontsize=7)
         ax.set_xscale("log")
+        ticks = [t for t in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100)
+                 if min(vals) / 1.5 <= t <= max(vals) * 1.5]
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.axvline(1.0, color="k", lw=1, ls="--")
         ax.invert_yaxis()
         L = lif["config"]
