@@ -52,8 +52,8 @@ def test_smoke_run_writes_expected_json(tmp_path):
     lif = res["lif"]
     assert lif["peers"] == []  # smoke runs no peers
     assert set(lif["local"]["times_s"]) == {
-        "jaxsurrogate", "jaxsurrogate+checkpoint", "handwritten",
-        "handwritten+checkpoint"}
+        "jaxsurrogate", "jaxsurrogate+checkpoint", "jaxsurrogate (LIF only)",
+        "handwritten", "handwritten+checkpoint", "handwritten (LIF only)"}
     for v in lif["local"]["ratios_vs_jaxsurrogate"].values():
         assert _positive_finite(v)
     assert {(r["impl"], r["checkpoint"]) for r in res["memory"]} == {
