@@ -16,6 +16,7 @@ PYTHON="${PYTHON:-python3}"
 SIZES="${SIZES:-28}"
 SHAPES="${SHAPES:-}"
 LIF="${LIF:-100,256,784,512}"
+FOCUS="${FOCUS:-${SIZES##*,},float32,15}"   # the many-repeat target check
 OUT="${OUT:-$here/results}"
 mkdir -p "$OUT"
 
@@ -24,7 +25,7 @@ import jax
 print("jax", jax.__version__, "backend", jax.default_backend(), jax.devices())
 EOF
 
-args=(--gpu --sizes "$SIZES" --lif "$LIF" --no-peers
+args=(--gpu --sizes "$SIZES" --lif "$LIF" --focus "$FOCUS" --no-peers
       --json "$OUT/gpu.json" --markdown "$OUT/gpu.md")
 if [ -n "$SHAPES" ]; then
   args+=(--shapes "$SHAPES")
