@@ -205,6 +205,7 @@ def plain_twin(name: str):
     """
     import jax
     import jax.numpy as jnp
+
     import jaxsurrogate as js
     d = js.get(name).declaration
     if d.stochastic:
@@ -244,6 +245,7 @@ def plain_twin(name: str):
 def shape_callable(name: str):
     """(callable x -> spikes, note) for a canonical jaxsurrogate shape."""
     import jax
+
     import jaxsurrogate as js
     f = js.get(name)
     if f.declaration.stochastic:
@@ -270,6 +272,7 @@ def run_elementwise(log2_sizes, dtypes, shapes, repeats, min_time, log):
     import jax
     import jax.numpy as jnp
     import numpy as np
+
     import jaxsurrogate as js
 
     floor = jax.jit(lambda x, w: x * w)
@@ -284,24 +287,27 @@ def run_elementwise(log2_sizes, dtypes, shapes, repeats, min_time, log):
             rng = np.random.default_rng(lg)
             x = jnp.asarray(rng.normal(0, 1, n).astype(np.float32)).astype(dtype)
             w = jnp.asarray(rng.normal(0, 1, n).astype(np.float32)).astype(dtype)
-            fns = {"floor": lambda: floor(x, w), "copy": lambda: copy(x),
-                   "reduce": lambda: reduce(x, w)}
+            fns = {"floor": lambda x=x, w=w: floor(x, w),
+                   "copy": lambda x=x: copy(x),
+                   "reduce": lambda x=x, w=w: reduce(x, w)}
             for name in shapes:
                 f, note = shape_callable(name)
                 if note:
                     notes[name] = note
                 for mode, jf in elementwise_modes(f).items():
                     if mode == "forward":
-                        fns[(name, mode)] = (lambda jf=jf: jf(x))
+                        fns[(name, mode)] = (lambda jf=jf, x=x: jf(x))
                     else:
-                        fns[(name, mode)] = (lambda jf=jf: jf(x, w))
+                        fns[(name, mode)] = (lambda jf=jf, x=x, w=w: jf(x, w))
                 if name in HANDWRITTEN_SHAPES:
                     h = handwritten(name, js.get(name).declaration.alpha)
                     for mode, jf in elementwise_modes(h).items():
                         if mode == "forward":
-                            fns[("hw:" + name, mode)] = (lambda jf=jf: jf(x))
+                            fns[("hw:" + name, mode)] = (
+                                lambda jf=jf, x=x: jf(x))
                         else:
-                            fns[("hw:" + name, mode)] = (lambda jf=jf: jf(x, w))
+                            fns[("hw:" + name, mode)] = (
+                                lambda jf=jf, x=x, w=w: jf(x, w))
             t0 = time.perf_counter()
             t = time_group(fns, repeats, min_time)
             itemsize = dtype.itemsize
@@ -342,6 +348,7 @@ def run_focus(lg, dtype_name, shapes, repeats, min_time, log):
     import jax
     import jax.numpy as jnp
     import numpy as np
+
     import jaxsurrogate as js
 
     dtype = jnp.dtype(dtype_name)
@@ -670,7 +677,7 @@ def run_peers(peers, python, T, B, nin, nout, repeats, min_time, timeout, log):
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True,
-                                  timeout=timeout, env=env)
+                                  timeout=timeout, env=env, check=False)
         except subprocess.TimeoutExpired:
             skipped.append({"peer": peer, "reason": f"timed out after {timeout} s"})
             log(f"  peer {peer}: timed out")
@@ -1102,7 +1109,6 @@ def main(argv=None):
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    import jax
     import jaxsurrogate as js
     if a.shapes:
         shapes = a.shapes.split(",")
