@@ -114,10 +114,6 @@ def _forward(decl: Declaration, x: Array, alpha: Any, params: Any, noise: Any) -
 
 def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any, ct: Array) -> Array:
     dtype = compute_dtype(x.dtype)
-    # Without the barrier, XLA folds constant parameters into the maths under a
-    # caller's jit (reassociating, taking reciprocals) and the last ulp can
-    # differ from an eager call; with it, jit and eager agree bit for bit.
-    alpha, params = lax.optimization_barrier((alpha, params))
     g = decl.call(decl.derivative, x.astype(dtype), _cast(alpha, dtype), _cast(params, dtype))
     return (ct.astype(dtype) * g).astype(x.dtype)
 
@@ -184,16 +180,43 @@ def _forward_mode_core(decl: Declaration, learn_alpha: bool) -> Callable[..., Ar
 _CORES = {"reverse": _reverse_core, "forward": _forward_mode_core}
 
 
+def _split_static(alpha: Any, params: dict[str, Any]) -> tuple[Any, dict[str, Any], tuple]:
+    """Separates Python-number parameters, which are compiled in as constants.
+
+    That is what a caller's jit does with them too: XLA folds them (x / sigma
+    becomes x * (1 / sigma)) the same way in both, so eager and jit agree bit
+    for bit. Arrays and tracers stay operands: changing them never recompiles.
+    """
+    static = tuple((k, v) for k, v in {"alpha": alpha, **params}.items() if isinstance(v, float))
+    if isinstance(alpha, float):
+        alpha = None
+    return alpha, {k: v for k, v in params.items() if not isinstance(v, float)}, static
+
+
+def _merge_static(alpha: Any, params: dict[str, Any], static: tuple) -> tuple[Any, dict]:
+    fixed = dict(static)
+    alpha = fixed.pop("alpha", alpha)
+    return alpha, {**params, **fixed}
+
+
+def _kernel(core: Callable[..., Array]) -> Callable[..., Array]:
+    """The core, jitted as jax.nn does, with Python-number parameters static."""
+
+    @functools.partial(jax.jit, static_argnames="static")
+    def kernel(x, alpha, params, noise, static):
+        return core(x, *_merge_static(alpha, params, static), noise)
+
+    return kernel
+
+
 @functools.cache
 def spike_function(
     decl: Declaration, mode: str = "reverse", checked: bool = False
 ) -> SpikeFunction:
     """The public spike function of a declaration (one per decl and mode)."""
-    # jit, as jax.nn does: an eager call is one compiled kernel, bit for bit
-    # what the same call gives inside a user's jit.
-    cores = {False: jax.jit(_CORES[mode](decl, False))}
+    cores = {False: _kernel(_CORES[mode](decl, False))}
     if decl.primitive is not None and decl.alpha is not None:
-        cores[True] = jax.jit(_CORES[mode](decl, True))
+        cores[True] = _kernel(_CORES[mode](decl, True))
     fname = decl.name
 
     def spike(x, alpha=_UNSET, *, key=None, learn_alpha=False, **params):
@@ -230,7 +253,8 @@ def spike_function(
             raise TypeError(f"{fname}: is deterministic and takes no key")
         else:
             noise = None
-        return cores[bool(learn_alpha)](x, alpha, values, noise)
+        alpha, values, static = _split_static(alpha, values)
+        return cores[bool(learn_alpha)](x, alpha, values, noise, static=static)
 
     spike.__name__ = spike.__qualname__ = fname
     spike.__doc__ = decl.derivative.__doc__
@@ -417,8 +441,11 @@ def preset(
     return fn
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _derivative_kernel(decl: Declaration, x: Array, alpha: Any, params: Any) -> Array:
+@functools.partial(jax.jit, static_argnums=0, static_argnames="static")
+def _derivative_kernel(
+    decl: Declaration, x: Array, alpha: Any, params: Any, static: tuple
+) -> Array:
+    alpha, params = _merge_static(alpha, params, static)
     return _grad_x(decl, x, alpha, params, jnp.ones_like(x))
 
 
@@ -449,8 +476,12 @@ def derivative(fn: SpikeFunction) -> Derivative:
     def g(x, alpha=_UNSET, **params):
         x = validation.floating_array(x, decl.name)
         alpha = _default_alpha(decl, alpha)
-        values = {**decl.params, **params}
-        return _derivative_kernel(decl, x, alpha, values)
+        values = {
+            k: float(v) if isinstance(v, int) else v for k, v in {**decl.params, **params}.items()
+        }
+        alpha = float(alpha) if isinstance(alpha, int) else alpha
+        alpha, values, static = _split_static(alpha, values)
+        return _derivative_kernel(decl, x, alpha, values, static=static)
 
     g.__name__ = f"{decl.name}_derivative"
     g.__doc__ = decl.derivative.__doc__

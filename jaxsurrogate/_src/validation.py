@@ -56,6 +56,7 @@ def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> An
             f"{fname}: {arg} must be a real number or an array of real numbers, "
             f"got {type(value).__name__} {value!r}"
         )
+    python_number = isinstance(value, (int, float))
     concrete = _is_concrete(value)
     if concrete and not hasattr(value, "dtype"):
         try:
@@ -87,6 +88,8 @@ def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> An
         if not np.all(good):
             bad = host[~good].flat[0] if host.ndim else host
             raise ValueError(f"{fname}: {arg} must be {words}, got {bad!s}")
+        if python_number:
+            return float(value)
         if dtype.kind in "iu":
             value = value.astype(jnp.result_type(float))
     return value
