@@ -25,7 +25,8 @@ Usage::
     python benchmarks/run.py --from-json r.json --png docs/benchmark.png
 
 The peers are imported only in subprocesses run with ``--peer-python``
-(default ``/work/venv-bench/bin/python`` or ``$JAXSURROGATE_BENCH_PYTHON``):
+(default ``$JAXSURROGATE_BENCH_PYTHON``, else ``venv-bench/bin/python`` in the
+checkout):
 they pin other stacks (and braintools switches JAX's x64 mode off on import),
 so they never share a process with the main measurement.
 """
@@ -48,7 +49,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
 DEFAULT_PEER_PYTHON = os.environ.get("JAXSURROGATE_BENCH_PYTHON",
-                                     "/work/venv-bench/bin/python")
+                                     str(REPO / "venv-bench" / "bin" / "python"))
 
 # Norse's LIFParameters defaults (norse 1.1.0), used by every LIF below.
 LIF = dict(dt=1e-3, tau_syn_inv=200.0, tau_mem_inv=100.0, v_leak=0.0,
