@@ -17,13 +17,6 @@ from tests._grid import FLOATS, grad_of, spike_call
 
 ALL = [*js.names(), *js.presets()]
 WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
-# A preset that only changes a canonical shape's defaults runs through exactly
-# the same mechanism and maths: the costly transforms run once per distinct
-# derivative, the cheap checks on every name.
-_CANONICAL_MATHS = {js.get(n).declaration.derivative for n in js.names()}
-DISTINCT = [*js.names(), *(p for p in js.presets()
-                           if js.get(p).declaration.derivative not in _CANONICAL_MATHS)]
-DISTINCT_WITH_ALPHA = [n for n in DISTINCT if n in WITH_ALPHA]
 X = np.array([-2.5, -1.0, -0.4, -0.05, 0.0, 0.03, 0.3, 0.7, 1.0, 1.7, 4.0])
 
 
@@ -50,7 +43,7 @@ def test_grad_equals_derivative_and_jit_equals_eager(name):
     np.testing.assert_array_equal(jax.jit(lambda v: grad_of(fn, v))(x), g)
 
 
-@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("name", ALL)
 def test_vmap_over_x(name):
     fn = js.get(name)
     x = jnp.asarray(np.stack([X, -X, 2 * X]), jnp.float64)
@@ -59,7 +52,7 @@ def test_vmap_over_x(name):
         np.testing.assert_array_equal(rows[i], grad_of(fn, x[i]))
 
 
-@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("name", ALL)
 def test_grad_of_grad_is_derivative_of_g(name):
     fn = js.get(name)
     x = jnp.asarray(X, jnp.float64)
@@ -89,7 +82,7 @@ def _lif_loss_unrolled(fn, weights, inputs):
     return ((total - 3.0) ** 2).sum()
 
 
-@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("name", ALL)
 def test_scan_over_time_and_checkpoint(name):
     fn = js.get(name)
     rng = np.random.default_rng(0)
@@ -101,7 +94,7 @@ def test_scan_over_time_and_checkpoint(name):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", DISTINCT)
+@pytest.mark.parametrize("name", ALL)
 def test_forward_mode(name):
     fn = js.get(name)
     twin = js.forward_mode(fn)
@@ -137,7 +130,7 @@ def test_one_compilation_for_many_alphas(name):
     assert len(traces) == 1
 
 
-@pytest.mark.parametrize("name", DISTINCT_WITH_ALPHA)
+@pytest.mark.parametrize("name", WITH_ALPHA)
 def test_vmap_over_alpha_and_per_neuron_alpha(name):
     fn = js.get(name)
     a = jnp.asarray(alphas(fn), jnp.float64)
