@@ -69,6 +69,12 @@ class Declaration:
         return fn(x, alpha, **params)
 
 
+def nan_where_nan(x: Array, g: Array) -> Array:
+    """For shapes with constant pieces, which would hide a NaN input: a NaN x
+    gives a NaN derivative, as every other shape's arithmetic does."""
+    return jnp.where(jnp.isnan(x), x, g)
+
+
 def compute_dtype(dtype: Any) -> Any:
     """Half precision is computed in float32, then cast back."""
     return jnp.promote_types(dtype, jnp.float32)

@@ -13,14 +13,9 @@ import jax.numpy as jnp
 from jax.scipy.special import erf
 from jax.typing import ArrayLike
 
-from jaxsurrogate._src.mechanism import Array, surrogate
+from jaxsurrogate._src.mechanism import Array, nan_where_nan, surrogate
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-
-
-def _nan_where_nan(x: Array, g: Array) -> Array:
-    """Constant shapes would hide a NaN input; let it through to the gradient."""
-    return jnp.where(jnp.isnan(x), x, g)
 
 
 @surrogate(alpha=None)
@@ -49,7 +44,7 @@ def heaviside(x: ArrayLike) -> Array:
     Reference:
         Norse, ``norse.torch.functional.heaviside.heaviside``.
     """
-    return _nan_where_nan(x, jnp.zeros_like(x))
+    return nan_where_nan(x, jnp.zeros_like(x))
 
 
 def _superspike_primitive(x, alpha):

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxsurrogate._src import norse, shapes
-from jaxsurrogate._src.mechanism import Array, preset, surrogate
+from jaxsurrogate._src.mechanism import Array, nan_where_nan, preset, surrogate
 
 _H = {0.0: "H(0) = 0 (spikes for x > 0)", 1.0: "H(0) = 1 (spikes for x >= 0)",
       0.5: "H(0) = 1/2"}
@@ -372,7 +372,7 @@ def _spyx_boxcar(x: ArrayLike, *, width: ArrayLike = 2.0,
         Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) < width / 2
-    return shapes._nan_where_nan(x, jnp.where(inside, height, 0.0) * jnp.ones_like(x))
+    return nan_where_nan(x, jnp.where(inside, height, 0.0) * jnp.ones_like(x))
 
 
 _own(_spyx_boxcar, "spyx.boxcar")
@@ -508,7 +508,7 @@ def _bt_piecewise_leaky_relu(x: ArrayLike, *, w: ArrayLike = 1.0,
         Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) <= w
-    return shapes._nan_where_nan(x, jnp.where(inside, 1 / (2 * w), c * jnp.ones_like(x)))
+    return nan_where_nan(x, jnp.where(inside, 1 / (2 * w), c * jnp.ones_like(x)))
 
 
 _own(_bt_piecewise_leaky_relu, "braintools.piecewise_leaky_relu")
@@ -650,7 +650,7 @@ def _snnax_piecewise(x: ArrayLike, alpha: ArrayLike = 0.5) -> Array:
         Array([0., 1.], dtype=float32)
     """
     inside = jnp.abs(x) < alpha
-    return shapes._nan_where_nan(x, jnp.where(inside, 1.0, 0.0) * jnp.ones_like(x))
+    return nan_where_nan(x, jnp.where(inside, 1.0, 0.0) * jnp.ones_like(x))
 
 
 _own(_snnax_piecewise, "snnax.piecewise")

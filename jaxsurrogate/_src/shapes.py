@@ -21,16 +21,11 @@ from jax import lax
 from jax.scipy.special import erf as _erf
 from jax.typing import ArrayLike
 
-from jaxsurrogate._src.mechanism import Array, surrogate
+from jaxsurrogate._src.mechanism import Array, nan_where_nan, surrogate
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
-
-
-def _nan_where_nan(x: Array, g: Array) -> Array:
-    """Constant pieces would hide a NaN input; let it through to the gradient."""
-    return jnp.where(jnp.isnan(x), x, g)
 
 
 def _logistic_slope(x, alpha):
@@ -375,7 +370,7 @@ def rectangle(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         12, 2018.
     """
     inside = jnp.abs(x) < 0.5 / alpha
-    return _nan_where_nan(x, jnp.where(inside, alpha, jnp.zeros_like(x * alpha)))
+    return nan_where_nan(x, jnp.where(inside, alpha, jnp.zeros_like(x * alpha)))
 
 
 def _piecewise_leaky_relu_primitive(x, *, w=1.0, c=0.01):
@@ -420,7 +415,7 @@ def piecewise_leaky_relu(x: ArrayLike, *, w: ArrayLike = 1.0,
         binary activations", BioCAS 2017.
     """
     inside = jnp.abs(x) < w
-    return _nan_where_nan(x, jnp.where(inside, 1 / (2 * w), c * jnp.ones_like(x)))
+    return nan_where_nan(x, jnp.where(inside, 1 / (2 * w), c * jnp.ones_like(x)))
 
 
 def _leaky_k_relu_primitive(x, *, leak=0.0, k=1.0):
@@ -459,7 +454,7 @@ def leaky_k_relu(x: ArrayLike, *, leak: ArrayLike = 0.0,
     Reference:
         SpikingJelly, ``spikingjelly.activation_based.surrogate.LeakyKReLU``.
     """
-    return _nan_where_nan(x, jnp.where(x >= 0, k, leak) * jnp.ones_like(x))
+    return nan_where_nan(x, jnp.where(x >= 0, k, leak) * jnp.ones_like(x))
 
 
 def _log_tailed_relu_primitive(x, alpha):
@@ -502,7 +497,7 @@ def log_tailed_relu(x: ArrayLike, alpha: ArrayLike = 0.0) -> Array:
     """
     tail = jnp.where(x > 1, x, 1.0)
     g = jnp.where(x > 1, 1 / tail, jnp.where(x > 0, 1.0, alpha * jnp.ones_like(x)))
-    return _nan_where_nan(x, g)
+    return nan_where_nan(x, g)
 
 
 # --------------------------------------------------------------------------
@@ -963,7 +958,7 @@ def straight_through(x: ArrayLike) -> Array:
         gradients through stochastic neurons for conditional computation",
         arXiv:1308.3432, 2013.
     """
-    return _nan_where_nan(x, jnp.ones_like(x))
+    return nan_where_nan(x, jnp.ones_like(x))
 
 
 def _poisson_probability(x):
@@ -998,7 +993,7 @@ def poisson_pass(x: ArrayLike) -> Array:
     Reference:
         SpikingJelly, ``spikingjelly.activation_based.surrogate.PoissonPass``.
     """
-    return _nan_where_nan(x, jnp.ones_like(x))
+    return nan_where_nan(x, jnp.ones_like(x))
 
 
 CATALOGUE: list = [
