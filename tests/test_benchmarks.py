@@ -3,12 +3,16 @@
 No timing assertions: the numbers depend on the machine and its load.
 """
 
+import importlib.util
 import json
 import math
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
@@ -54,7 +58,11 @@ def test_smoke_run_writes_expected_json(tmp_path):
     assert lif["peers"] == []  # smoke runs no peers
     assert set(lif["local"]["times_s"]) == {
         "jaxsurrogate", "jaxsurrogate+checkpoint", "jaxsurrogate (LIF only)",
-        "handwritten", "handwritten+checkpoint", "handwritten (LIF only)"}
+        "handwritten", "handwritten+checkpoint", "handwritten (LIF only)",
+        "matrix products only"}
+    assert lif["local"]["allocator"] in ("system", "tcmalloc", "jemalloc")
+    assert set(lif["local"]["faults_per_call"]) == set(lif["local"]["times_s"])
+    assert all(v >= 0 for v in lif["local"]["faults_per_call"].values())
     for v in lif["local"]["ratios_vs_jaxsurrogate"].values():
         assert _positive_finite(v)
     assert {(r["impl"], r["checkpoint"]) for r in res["memory"]} == {
@@ -68,3 +76,48 @@ def test_smoke_run_writes_expected_json(tmp_path):
     text = md.read_text()
     assert "| target | measured | met |" in text
     assert "LIF training step" in text
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_unknown_allocator_is_named_in_the_error(bench):
+    with pytest.raises(SystemExit, match="--allocators: unknown allocator 'mimalloc'"):
+        bench.find_allocator("mimalloc")
+
+
+def test_allocator_path_from_the_environment(bench, monkeypatch, tmp_path):
+    lib = tmp_path / "libtcmalloc_minimal.so.4"
+    lib.write_bytes(b"")
+    monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(lib))
+    assert bench.find_allocator("tcmalloc") == str(lib)
+    monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(tmp_path / "missing.so"))
+    assert bench.find_allocator("tcmalloc") is None
+
+
+def test_peers_under_a_missing_allocator_are_skipped_with_the_reason(
+        bench, monkeypatch, tmp_path):
+    monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(tmp_path / "missing.so"))
+    results, skipped = bench.run_peers(
+        ["spyx", "norse"], sys.executable, 2, 2, 2, 2, 1, 0.001, 60,
+        log=lambda msg: None, allocators=("tcmalloc",))
+    assert results == []
+    assert [(s["peer"], s["allocator"]) for s in skipped] == [
+        ("spyx", "tcmalloc"), ("norse", "tcmalloc")]
+    assert all("tcmalloc not found" in s["reason"] for s in skipped)
+
+
+def test_faults_per_call_sees_fresh_memory(bench):
+    def touch_fresh_memory():
+        return np.ones(2 ** 24, np.float32).sum()  # 64 MiB, new every call
+
+    faults = bench.faults_per_call(
+        {"fresh": touch_fresh_memory, "none": lambda: 0.0}, block=lambda out: out)
+    # 64 MiB is 16,384 small pages, or 32 huge ones where the kernel uses them
+    assert faults["fresh"] >= 32
+    assert faults["none"] < faults["fresh"]
