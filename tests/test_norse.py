@@ -29,7 +29,7 @@ with np.errstate(all="ignore"):
         "heavi_tanh": lambda x, a: 1.0 / np.cosh(a * x) ** 2,
         "heavi_erfc": lambda x, a: 2.0 / math.sqrt(math.pi) * np.exp(-(a * x) ** 2),
         "heavi_circ": lambda x, a: np.where(
-            np.isinf(x), 0.0, a**3 / (a**2 + np.float64(x) ** 2) ** 1.5),
+            np.isinf(x), 0.0, a**3 / (a**2 + np.asarray(x, np.float64) ** 2) ** 1.5),
         "heaviside": lambda x, a: np.zeros_like(x),
     }
     REFERENCES["logistic"] = REFERENCES["heavi_tanh"]
