@@ -950,8 +950,10 @@ def markdown(res) -> str:
                f"{m['jaxlib']}, torch {m.get('torch')}, Python {m['python']}. "
                f"Medians over {c['repeats']} interleaved repeats. "
                f"Started {res['started']}, took {res.get('wall_s', 0):.0f} s.")
-    peer_versions = [f"{p['peer']} {p.get('version')}" for p in
-                     res.get("lif", {}).get("peers", [])]
+    peer_versions = list(dict.fromkeys(
+        f"{p['peer']} {p.get('version')}" for p in res.get("lif", {}).get("peers", [])))
+    allocators = list(dict.fromkeys(
+        p.get("allocator", "system") for p in res.get("lif", {}).get("peers", [])))
     if peer_versions:
         threads = {p.get("torch_threads") for p in res["lif"]["peers"]} - {None}
         out.append("")
@@ -959,7 +961,8 @@ def markdown(res) -> str:
                    f"{res['lif']['peers'][0].get('jax')}): "
                    + ", ".join(peer_versions)
                    + (f"; torch threads = {', '.join(map(str, threads))}"
-                      if threads else "") + ".")
+                      if threads else "")
+                   + f"; each peer run under these allocators: {', '.join(allocators)}.")
     out += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in res["targets"]:
         out.append(f"| {t['target']} | {t['measured']} | "
@@ -1138,22 +1141,22 @@ def plot(res, path):
 
     ax = axes[1]
     lif = res.get("lif", {})
-    labels, vals = [], []
+    labels, vals, colors = [], [], []
     local = lif.get("local", {}).get("ratios_vs_jaxsurrogate", {})
     for k, v in local.items():
         labels.append(k)
         vals.append(v)
+        colors.append("C0")
     for p in lif.get("peers", []):
-        tag = "" if p.get("allocator", "system") == "system" else \
-            f" [{p['allocator']}]"
+        system = p.get("allocator", "system") == "system"
         for k, v in p["ratios_vs_jaxsurrogate"].items():
             if not k.startswith("jaxsurrogate"):
-                labels.append(k + tag)
+                labels.append(k + ("" if system else f" [{p['allocator']}]"))
                 vals.append(v)
+                colors.append("C1" if system else "C2")
     if vals:
         y = range(len(vals))
-        ax.barh(list(y), vals, color=["C0" if i < len(local)
-                                      else "C1" for i in y])
+        ax.barh(list(y), vals, color=colors)
         ax.set_yticks(list(y))
         ax.set_yticklabels(labels, fontsize=7)
         ax.set_xscale("log")
