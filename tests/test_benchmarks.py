@@ -121,3 +121,23 @@ def test_faults_per_call_sees_fresh_memory(bench):
     # 64 MiB is 16,384 small pages, or 32 huge ones where the kernel uses them
     assert faults["fresh"] >= 32
     assert faults["none"] < faults["fresh"]
+
+
+def test_gpu_script_dry_run_on_this_machine(tmp_path):
+    # benchmarks/gpu.sh only meets a GPU in sessions that are lent one; this
+    # keeps its plumbing (arguments, outputs) working in between.
+    env = dict(os.environ, SIZES="12", SHAPES="superspike,heaviside",
+               LIF="4,8,16,8", FOCUS="12,float32,2", OUT=str(tmp_path),
+               PYTHON=sys.executable)
+    env.pop("JAX_ENABLE_X64", None)
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu.sh")],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    res = json.loads((tmp_path / "gpu.json").read_text())
+    assert res["config"]["mode"] == "gpu"
+    assert {r["log2n"] for r in res["elementwise"]} == {12}
+    assert {r["shape"] for r in res["elementwise"]} == {"superspike", "heaviside"}
+    assert res["lif"]["peers"] == []
+    assert "| target | measured | met |" in proc.stdout
+    assert (tmp_path / "gpu.md").read_text() in proc.stdout
