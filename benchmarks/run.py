@@ -10,7 +10,11 @@ Sections:
   ``jax.custom_vjp`` of the same maths (ratio = hand-written time / ours).
 * a real step: ``jit(grad(loss))`` of a LIF layer (T=100, batch 256, 784->512),
   for jaxsurrogate, a hand-written custom_vjp and, in their own subprocesses,
-  the peers that are installed (spyx, braintools, Norse, snnTorch).
+  the peers that are installed (spyx, braintools, Norse, snnTorch), with the
+  step's two matrix products alone (the bound on any ratio between libraries)
+  and minor page faults per call; in the full run every peer runs under
+  glibc's malloc and again under tcmalloc (``--allocators``), which changes
+  the torch peers' times by 2-3x.
 * memory: compiled temporary memory of that step, with and without
   ``jax.checkpoint`` of the scan step.
 
