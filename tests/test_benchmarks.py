@@ -3,7 +3,6 @@
 No timing assertions: the numbers depend on the machine and its load.
 """
 
-import importlib.util
 import json
 import math
 import os
@@ -79,31 +78,35 @@ def test_smoke_run_writes_expected_json(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_run", RUN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def jsbench():
+    """The benchmark's package, imported as ``python benchmarks/run.py`` does."""
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import jsbench.machine
+        import jsbench.peers
+    finally:
+        sys.path.remove(str(RUN.parent))
+    return jsbench
 
 
-def test_unknown_allocator_is_named_in_the_error(bench):
+def test_unknown_allocator_is_named_in_the_error(jsbench):
     with pytest.raises(SystemExit, match="--allocators: unknown allocator 'mimalloc'"):
-        bench.find_allocator("mimalloc")
+        jsbench.machine.find_allocator("mimalloc")
 
 
-def test_allocator_path_from_the_environment(bench, monkeypatch, tmp_path):
+def test_allocator_path_from_the_environment(jsbench, monkeypatch, tmp_path):
     lib = tmp_path / "libtcmalloc_minimal.so.4"
     lib.write_bytes(b"")
     monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(lib))
-    assert bench.find_allocator("tcmalloc") == str(lib)
+    assert jsbench.machine.find_allocator("tcmalloc") == str(lib)
     monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(tmp_path / "missing.so"))
-    assert bench.find_allocator("tcmalloc") is None
+    assert jsbench.machine.find_allocator("tcmalloc") is None
 
 
 def test_peers_under_a_missing_allocator_are_skipped_with_the_reason(
-        bench, monkeypatch, tmp_path):
+        jsbench, monkeypatch, tmp_path):
     monkeypatch.setenv("JAXSURROGATE_BENCH_TCMALLOC", str(tmp_path / "missing.so"))
-    results, skipped = bench.run_peers(
+    results, skipped = jsbench.peers.run_peers(
         ["spyx", "norse"], sys.executable, 2, 2, 2, 2, 1, 0.001, 60,
         log=lambda msg: None, allocators=("tcmalloc",))
     assert results == []
@@ -112,11 +115,11 @@ def test_peers_under_a_missing_allocator_are_skipped_with_the_reason(
     assert all("tcmalloc not found" in s["reason"] for s in skipped)
 
 
-def test_faults_per_call_sees_fresh_memory(bench):
+def test_faults_per_call_sees_fresh_memory(jsbench):
     def touch_fresh_memory():
         return np.ones(2 ** 24, np.float32).sum()  # 64 MiB, new every call
 
-    faults = bench.faults_per_call(
+    faults = jsbench.machine.faults_per_call(
         {"fresh": touch_fresh_memory, "none": lambda: 0.0}, block=lambda out: out)
     # 64 MiB is 16,384 small pages, or 32 huge ones where the kernel uses them
     assert faults["fresh"] >= 32
