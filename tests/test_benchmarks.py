@@ -76,12 +76,22 @@ def test_smoke_run_writes_expected_json(tmp_path):
     assert "| target | measured | met |" in text
     assert "LIF training step" in text
 
+    # --from-json renders the same report from the raw numbers
+    again = tmp_path / "again.md"
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--from-json", str(out), "--markdown",
+         str(again)], capture_output=True, text=True, timeout=600, cwd=ROOT,
+        env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert again.read_text() == text
+
 
 @pytest.fixture(scope="module")
 def jsbench():
     """The benchmark's package, imported as ``python benchmarks/run.py`` does."""
     sys.path.insert(0, str(RUN.parent))
     try:
+        import jsbench.cli
         import jsbench.machine
         import jsbench.peers
     finally:
@@ -113,6 +123,25 @@ def test_peers_under_a_missing_allocator_are_skipped_with_the_reason(
     assert [(s["peer"], s["allocator"]) for s in skipped] == [
         ("spyx", "tcmalloc"), ("norse", "tcmalloc")]
     assert all("tcmalloc not found" in s["reason"] for s in skipped)
+
+
+def test_every_peer_has_a_worker_and_every_mode_names_known_peers(jsbench):
+    peers = jsbench.peers.PEERS
+    assert set(peers) == {"spyx", "braintools", "norse", "norse_compile",
+                          "snntorch"}
+    for name, peer in peers.items():
+        assert peer.framework in ("jax", "torch"), name
+        assert callable(peer.variants), name
+    assert set(jsbench.peers.JAX_PEERS) == {"spyx", "braintools"}
+    for mode, preset in jsbench.cli.PRESETS.items():
+        assert set(preset.peers) <= set(peers), mode
+    assert jsbench.cli.PRESETS["full"].peers == tuple(peers)
+    assert "norse_compile" not in jsbench.cli.PRESETS["quick"].peers
+
+
+def test_an_unknown_peer_is_named_by_its_worker(jsbench):
+    with pytest.raises(SystemExit, match="unknown peer spikingjelly"):
+        jsbench.peers.worker("spikingjelly", 2, 2, 2, 2, 1, 0.001)
 
 
 def test_faults_per_call_sees_fresh_memory(jsbench):
