@@ -40,8 +40,6 @@ N_INPUTS, N_CLASSES = 64, 10
 # seeds or surrogates are scored on the same test digits.
 SPLIT_SEED = 0
 TEST_FRACTION = 0.25
-# Norse's threshold methods, in the order the --compare table lists them.
-NORSE_METHODS = ("super", "tanh", "circ", "heavi_erfc", "triangle", "heaviside")
 
 
 # --------------------------------------------------------------------------

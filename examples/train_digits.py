@@ -27,6 +27,8 @@ import jax.numpy as jnp
 import optax
 from flax import nnx
 
+import jaxsurrogate as js
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
 
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         print(digits.summary(metrics))
     else:
         rows = []
-        for name in digits.NORSE_METHODS:
+        for name in js.NORSE_METHODS:
             # heaviside has no alpha; the others take --alpha if given.
             alpha = None if name == "heaviside" else args.alpha
             metrics = train(args, data, name, alpha)

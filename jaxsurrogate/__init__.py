@@ -1,50 +1,16 @@
-"""Surrogate-gradient spike functions for spiking neural networks in JAX."""
+"""Surrogate-gradient spike functions for spiking neural networks in JAX.
 
+Every canonical shape of the registry is also an attribute here
+(``js.superspike``); presets are reached with :func:`get`
+(``js.get("snntorch.atan")``).
+"""
+
+from types import MappingProxyType as _MappingProxyType
+
+from jaxsurrogate._src import registry as _registry
+from jaxsurrogate._src.catalogue.norse import METHODS as _METHODS
+from jaxsurrogate._src.declaration import Declaration
 from jaxsurrogate._src.dispatch import sign, threshold
-from jaxsurrogate._src.mechanism import (
-    Declaration,
-    checked,
-    derivative,
-    forward_mode,
-    preset,
-    primitive,
-    surrogate,
-)
-from jaxsurrogate._src.norse import (
-    circ_dist,
-    heavi_circ,
-    heavi_erfc,
-    heavi_tanh,
-    heaviside,
-    logistic,
-    superspike,
-    triangle,
-)
-from jaxsurrogate._src.shapes import (
-    atan,
-    erf,
-    fake_numerical_gradient,
-    gaussian,
-    leaky_k_relu,
-    log_tailed_relu,
-    multi_gaussian,
-    nonzero_sign_log_abs,
-    piecewise_exp,
-    piecewise_leaky_relu,
-    piecewise_quadratic,
-    poisson_pass,
-    q_pseudo_spike,
-    rectangle,
-    s2nn,
-    sigmoid,
-    single_exponential,
-    slayer_exponential,
-    soft_sign,
-    spike_rate_escape,
-    squarewave_fourier_series,
-    straight_through,
-    triangular,
-)
 from jaxsurrogate._src.registry import (
     UnknownSurrogateError,
     aliases,
@@ -52,55 +18,44 @@ from jaxsurrogate._src.registry import (
     names,
     presets,
     register,
+    unregister,
+)
+from jaxsurrogate._src.spike import (
+    SpikeFunction,
+    checked,
+    derivative,
+    forward_mode,
+    preset,
+    primitive,
+    surrogate,
 )
 
 __version__ = "0.1.0"
 
-__all__ = [
+#: Norse's ``threshold`` method strings and the spike function each names.
+NORSE_METHODS = _MappingProxyType(dict(_METHODS))
+
+# The shapes, collected from their declarations: a new one needs no edit here.
+globals().update({_name: _registry.get(_name) for _name in _registry.names()})
+
+__all__ = sorted([
     "Declaration",
+    "NORSE_METHODS",
+    "SpikeFunction",
     "UnknownSurrogateError",
     "aliases",
-    "atan",
     "checked",
-    "circ_dist",
     "derivative",
-    "erf",
-    "fake_numerical_gradient",
     "forward_mode",
-    "gaussian",
     "get",
-    "heavi_circ",
-    "heavi_erfc",
-    "heavi_tanh",
-    "heaviside",
-    "leaky_k_relu",
-    "log_tailed_relu",
-    "logistic",
-    "multi_gaussian",
     "names",
-    "nonzero_sign_log_abs",
-    "piecewise_exp",
-    "piecewise_leaky_relu",
-    "piecewise_quadratic",
-    "poisson_pass",
     "preset",
     "presets",
     "primitive",
-    "q_pseudo_spike",
-    "rectangle",
     "register",
-    "s2nn",
-    "sigmoid",
     "sign",
-    "single_exponential",
-    "slayer_exponential",
-    "soft_sign",
-    "spike_rate_escape",
-    "squarewave_fourier_series",
-    "straight_through",
-    "superspike",
     "surrogate",
     "threshold",
-    "triangle",
-    "triangular",
-]
+    "unregister",
+    *_registry.names(),
+])

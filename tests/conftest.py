@@ -15,3 +15,25 @@ if _DEVICES not in os.environ.get("XLA_FLAGS", ""):
 import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
+
+import pytest  # noqa: E402
+
+import jaxsurrogate as js  # noqa: E402
+
+
+@pytest.fixture
+def restore_registry():
+    """Undoes whatever a test registers, replaces or unregisters (public API only)."""
+    names = {n: js.get(n) for n in [*js.names(), *js.presets()]}
+    aliases = js.aliases()
+    yield
+    for name in [*js.names(), *js.presets()]:
+        if name not in names:
+            js.unregister(name)
+    for alias in js.aliases():
+        if alias not in aliases:
+            js.unregister(alias)
+    for name, fn in names.items():
+        own = [a for a, n in aliases.items() if n == name]
+        js.register(name, fn, aliases=own, replace=True)
+    assert js.aliases() == aliases

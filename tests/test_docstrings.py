@@ -35,7 +35,6 @@ def test_docstring_examples_run():
     script = textwrap.dedent("""
         import doctest, sys
         import jaxsurrogate as js
-        from jaxsurrogate._src import dispatch, mechanism, norse, presets, registry, shapes
         seen, failed = set(), 0
         attempted = 0
         objs = [getattr(js, n) for n in js.__all__] + [js.get(n) for n in js.presets()]

@@ -11,26 +11,32 @@ import numpy as np
 import pytest
 
 import jaxsurrogate as js
-from tests._grid import grad_of
+from tests.helpers import grad_of
 
 X = jnp.array([-3.0, -1.0, -0.2, 0.0, 0.2, 1.0, 3.0], jnp.float64)
 
 
-def _bump_primitive(x, alpha, *, width=1.0):
+def _bump_primitive(x, alpha, *, width):
     return jnp.tanh(alpha * x / width) * width / alpha
 
 
-@js.surrogate(alpha=2.0, primitive=_bump_primitive)
-def bump(x, alpha, *, width=1.0):
+@js.surrogate(primitive=_bump_primitive)
+def bump(x, alpha=2.0, *, width=1.0):
     """A test bump: sech^2(alpha x / width)."""
     return 1 / jnp.cosh(alpha * x / width) ** 2
 
 
 def test_decorator_and_call_forms_make_the_same_function():
-    called = js.surrogate(bump.declaration.derivative, alpha=2.0, name="bump_called")
+    called = js.surrogate(bump.declaration.derivative, name="bump_called")
     np.testing.assert_array_equal(grad_of(called, X), grad_of(bump, X))
     assert called.__name__ == "bump_called" and bump.__name__ == "bump"
-    assert bump.__doc__ == "A test bump: sech^2(alpha x / width)."
+    # The user's text first, then what the declaration knows: defaults, domains.
+    assert bump.__doc__.startswith("A test bump: sech^2(alpha x / width).\n\nArgs:")
+    words = " ".join(bump.__doc__.split())
+    assert "alpha: a shape parameter (> 0), a scalar or an array broadcastable to ``x``. " \
+           "Default 2.0." in words
+    assert "width: a shape parameter (> 0), a scalar or an array broadcastable to ``x``. " \
+           "Default 1.0." in words
     assert str(inspect.signature(bump)).startswith("(x, alpha=2.0, *, width=1.0, learn_alpha=False)")
 
 
@@ -52,7 +58,7 @@ def test_extra_parameters_are_traced_operands():
 
 @pytest.mark.parametrize("at_zero", [0.0, 0.5, 1.0])
 def test_at_zero_picks_h0(at_zero):
-    f = js.preset(bump, f"bump_{at_zero}", at_zero=at_zero)
+    f = js.preset(bump, f"test.bump_h{at_zero:g}".replace(".5", "_5"), at_zero=at_zero)
     for dtype in (jnp.bfloat16, jnp.float32, jnp.float64):
         x = jnp.array([-0.0, 0.0, -1.0, 1.0, jnp.nan], dtype)
         out = f(x)
@@ -60,12 +66,12 @@ def test_at_zero_picks_h0(at_zero):
         np.testing.assert_array_equal(np.asarray(out, np.float64),
                                       [at_zero, at_zero, 0.0, 1.0, 0.0])
     with pytest.raises(ValueError, match="at_zero must be 0, 0.5 or 1"):
-        js.surrogate(lambda x, alpha: x, at_zero=0.3)
+        js.surrogate(lambda x, alpha=1.0: x, at_zero=0.3, name="bad")
 
 
 def test_custom_deterministic_forward():
-    @js.surrogate(alpha=1.0, forward=lambda x, alpha: jnp.floor(jnp.clip(x, 0, 3)))
-    def multi_spike(x, alpha):
+    @js.surrogate(forward=lambda x, alpha: jnp.floor(jnp.clip(x, 0, 3)))
+    def multi_spike(x, alpha=1.0):
         """Up to three spikes per step, with a rectangle gradient."""
         return (jnp.abs(x - 1.5) < 1.5 * alpha).astype(x.dtype)
 

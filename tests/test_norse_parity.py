@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import jaxsurrogate as js
-from tests._grid import grad_of, grid
+from tests.helpers import grad_of, grid
 
 torch = pytest.importorskip("torch", reason="Norse parity needs torch==2.13.0")
 norse_threshold = pytest.importorskip(

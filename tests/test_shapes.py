@@ -9,43 +9,24 @@ it; a shape registered without an entry here fails ``test_every_name_has_a_refer
 
 from __future__ import annotations
 
-import math
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxsurrogate as js
-
-PI = math.pi
-
-
-def _sig(z):
-    return 0.5 * (1 + np.tanh(z / 2))  # logistic, no overflow
-
-
-def _npdf(x, mu, s):
-    z = (x - mu) / s
-    return np.exp(-0.5 * z * z) / (s * np.sqrt(2 * PI))
-
-
-def _sqw(x, n, period):
-    r = np.fmod(x, period)  # exact; the series has period T
-    w = 2 * PI / period
-    total = sum(np.cos((2 * i - 1) * w * r) for i in range(1, int(n) + 1))
-    return np.where(np.isinf(x), 0.0, 4 / period * total)
-
-
-def _fake(x, a):
-    with np.errstate(divide="ignore"):
-        return np.minimum(1 / np.abs(x), a)
-
-
-def _log_tailed(x, a):
-    with np.errstate(divide="ignore"):
-        return np.where(x > 1, 1 / x, np.where(x > 0, 1.0, a))
-
+from tests.helpers import (
+    PI,
+    is_nonnegative,
+    is_symmetric,
+    key_kwargs,
+    np_fake_gradient,
+    np_log_tailed,
+    np_normal,
+    np_sigmoid,
+    np_square_wave,
+    symmetric_grid,
+)
 
 # name -> (g(x, alpha, **params) in numpy float64, alphas to try (None: no
 #          alpha), params dicts to try, kinks(alpha, params))
@@ -65,18 +46,18 @@ REF = {
                  [1.0, 3.0], [{}], lambda a, p: []),
     "circ_dist": (lambda x, a: (a / np.hypot(a, x)) ** 3,
                   [1.0, 0.25], [{}], lambda a, p: []),
-    "sigmoid": (lambda x, a: a * _sig(a * x) * _sig(-a * x),
+    "sigmoid": (lambda x, a: a * np_sigmoid(a * x) * np_sigmoid(-a * x),
                 [4.0, 25.0], [{}], lambda a, p: []),
     "atan": (lambda x, a: (a / 2) / (1 + (PI / 2 * a * x) ** 2),
              [2.0, 1.0], [{}], lambda a, p: []),
     "erf": (lambda x, a: a / np.sqrt(PI) * np.exp(-(a * x) ** 2),
             [2.0, 1.0], [{}], lambda a, p: []),
-    "gaussian": (lambda x, a, sigma=0.5: a * _npdf(x, 0, sigma),
+    "gaussian": (lambda x, a, sigma=0.5: a * np_normal(x, 0, sigma),
                  [0.5, 1.0], [{}, {"sigma": 2.0}], lambda a, p: []),
     "multi_gaussian": (
         lambda x, a, sigma=0.5, h=0.15, s=6.0: a * (
-            (1 + h) * _npdf(x, 0, sigma) - h * _npdf(x, sigma, s * sigma)
-            - h * _npdf(x, -sigma, s * sigma)),
+            (1 + h) * np_normal(x, 0, sigma) - h * np_normal(x, sigma, s * sigma)
+            - h * np_normal(x, -sigma, s * sigma)),
         [0.5, 1.0], [{}, {"sigma": 0.3, "h": 0.3, "s": 2.0}], lambda a, p: []),
     "piecewise_quadratic": (lambda x, a: np.maximum(0, a - a * a * np.abs(x)),
                             [1.0, 2.0], [{}], lambda a, p: [1 / a]),
@@ -91,7 +72,7 @@ REF = {
     "leaky_k_relu": (
         lambda x, leak=0.0, k=1.0: np.where(x >= 0, k, leak),
         None, [{}, {"leak": 0.1, "k": 2.0}], lambda p: []),
-    "log_tailed_relu": (_log_tailed, [0.0, 0.2], [{}], lambda a, p: [1.0]),
+    "log_tailed_relu": (np_log_tailed, [0.0, 0.2], [{}], lambda a, p: [1.0]),
     "piecewise_exp": (lambda x, a: a / 2 * np.exp(-a * np.abs(x)),
                       [1.0, 3.0], [{}], lambda a, p: []),
     "slayer_exponential": (lambda x, a: np.exp(-a * np.abs(x)),
@@ -103,17 +84,17 @@ REF = {
                   [2.0, 1.0], [{}], lambda a, p: []),
     "nonzero_sign_log_abs": (lambda x, a: 1 / (1 / a + np.abs(x)),
                              [1.0, 4.0], [{}], lambda a, p: []),
-    "fake_numerical_gradient": (_fake, [0.3, 2.0], [{}], lambda a, p: [1 / a]),
+    "fake_numerical_gradient": (np_fake_gradient, [0.3, 2.0], [{}], lambda a, p: [1 / a]),
     "q_pseudo_spike": (lambda x, a: (1 + 2 * np.abs(x) / (a - 1)) ** (-a),
                        [2.0, 3.5], [{}], lambda a, p: []),
     "s2nn": (lambda x, a, beta=1.0: np.where(
-        x < 0, a * _sig(a * x) * _sig(-a * x),
+        x < 0, a * np_sigmoid(a * x) * np_sigmoid(-a * x),
         beta / (np.where(x < 0, 0.0, x) + 1)),
         [4.0, 1.0], [{}, {"beta": 0.5}], lambda a, p: []),
     "spike_rate_escape": (lambda x, a, slope=25.0: slope * np.exp(-a * np.abs(x - 1)),
                           [1.0, 2.0], [{}, {"slope": 3.0}], lambda a, p: [1.0]),
     "squarewave_fourier_series": (
-        lambda x, n=2.0, period=8.0: _sqw(x, n, period),
+        lambda x, n=2.0, period=8.0: np_square_wave(x, n, period),
         None, [{}, {"n": 1.0}, {"n": 5.0, "period": 4.0}],
         lambda p: [p.get("period", 8.0) / 4, p.get("period", 8.0) / 2]),
     "straight_through": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
@@ -137,18 +118,6 @@ IDS = [f"{n}-a{a}-{'-'.join(f'{k}{v}' for k, v in p.items()) or 'default'}"
        for n, a, p in CASES]
 
 
-def _grid(dtype, kinks):
-    big = float(np.finfo(dtype).max)
-    base = [0.0, 1e-3, 0.1, 0.25, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.5, 5.0,
-            10.0, 1e3, 1e30, big, np.inf]
-    for k in kinks:
-        base += [k, float(np.nextafter(dtype(k), dtype(0))),
-                 float(np.nextafter(dtype(k), dtype(np.inf)))]
-    pts = sorted(set(base))
-    x = np.array([-v for v in pts[::-1]] + pts, dtype)  # includes -0.0 and +0.0
-    return x
-
-
 def _ref_g(name, a, p, x64):
     fn = REF[name][0]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -161,8 +130,7 @@ def _kinks(name, a, p):
 
 
 def _call(f, x, a, p, **kw):
-    if f.declaration.stochastic:
-        kw["key"] = jax.random.key(0)
+    kw = {**key_kwargs(f), **kw}
     return f(x, **p, **kw) if a is None else f(x, a, **p, **kw)
 
 
@@ -177,7 +145,7 @@ def test_every_name_has_a_reference():
 @pytest.mark.parametrize("name,a,p", CASES, ids=IDS)
 def test_gradient_matches_reference(name, a, p, dtype):
     f = js.get(name)
-    x = jnp.asarray(_grid(dtype, _kinks(name, a, p)))
+    x = jnp.asarray(symmetric_grid(dtype, _kinks(name, a, p)))
     g = jax.grad(lambda x: _call(f, x, a, p).sum())(x)
     assert g.dtype == dtype
     want = _ref_g(name, a, p, np.asarray(x, np.float64))
@@ -204,7 +172,7 @@ def test_nan_input_gives_nan_gradient_and_no_spike(name, dtype):
 @pytest.mark.parametrize("name", sorted(set(REF) - STOCHASTIC))
 def test_forward_is_the_step_with_h0_zero(name, dtype):
     f = js.get(name)
-    x = jnp.asarray(_grid(dtype, []))
+    x = jnp.asarray(symmetric_grid(dtype))
     a = REF[name][1][0] if REF[name][1] else None
     out = _call(f, x, a, {})
     assert out.dtype == dtype
@@ -232,17 +200,16 @@ def test_stochastic_forwards_follow_their_probability():
 
 
 @pytest.mark.parametrize("name", sorted(REF))
-def test_symmetry_and_sign_flags_are_honest(name):
+def test_symmetry_and_sign_tables_are_honest(name):
     f = js.get(name)
-    decl = f.declaration
     x = jnp.asarray(np.linspace(-6, 6, 241), jnp.float64)  # symmetric grid
     a = REF[name][1][0] if REF[name][1] else None
     p = REF[name][2][-1]
     g = np.asarray(js.derivative(f)(x, **p) if a is None
                    else js.derivative(f)(x, a, **p))
     sym = np.allclose(g, g[::-1], rtol=0, atol=1e-12)
-    assert sym == decl.symmetric, name
-    assert (g.min() >= 0) == decl.nonnegative, name
+    assert sym == is_symmetric(f), name
+    assert (g.min() >= 0) == is_nonnegative(f), name
 
 
 SMOOTH_POINTS = np.array([-2.7, -0.77, -0.13, 0.061, 0.43, 1.3, 3.1])
@@ -279,7 +246,7 @@ def test_learn_alpha_cotangent_matches_finite_difference(name):
     p = REF[name][2][-1]
     x = jnp.asarray(SMOOTH_POINTS, jnp.float64)
     ct = jnp.asarray(np.linspace(0.5, 2.0, x.size), jnp.float64)
-    kw = {"key": jax.random.key(0)} if f.declaration.stochastic else {}
+    kw = key_kwargs(f)
 
     def loss(alpha):
         return (ct * f(x, alpha, **p, learn_alpha=True, **kw)).sum()
@@ -303,9 +270,15 @@ def test_aliases_point_to_the_same_maths():
     assert al["deterministic_pass"] == "straight_through"
     for alias, canonical in al.items():
         assert js.get(alias) is js.get(canonical)
-    # names whose maths differs elsewhere are not aliases
-    for trap in ("superspike_sj", "boxcar", "tanh_spyx"):
-        assert trap not in al
+    # Same name, other maths: presets with their own derivative, not aliases.
+    x = jnp.asarray(np.linspace(-2, 2, 9), jnp.float64)
+    for preset, lookalike in [("spikingjelly.superspike", "superspike"),
+                              ("snnax.superspike", "superspike"), ("spyx.arctan", "atan"),
+                              ("braintools.q_pseudo_spike", "q_pseudo_spike")]:
+        assert js.get(preset) is not js.get(lookalike) and preset not in al
+        assert js.get(preset).declaration.preset_of is None
+        assert not np.allclose(js.derivative(js.get(preset))(x, 2.0),
+                               js.derivative(js.get(lookalike))(x, 2.0))
 
 
 @pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import jaxsurrogate as js
-from tests._grid import FLOATS, grad_of, spike_call
+from tests.helpers import FLOATS, grad_of, spike_call
 
 ALL = [*js.names(), *js.presets()]
 WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]

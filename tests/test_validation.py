@@ -11,7 +11,7 @@ import pytest
 from jax.experimental import checkify
 
 import jaxsurrogate as js
-from tests._grid import spike_call
+from tests.helpers import spike_call
 
 ALL = [*js.names(), *js.presets()]
 WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
@@ -22,6 +22,7 @@ BAD_ALPHAS = {
     "nonnegative": [-0.5, float("nan"), float("-inf")],
     "above_one": [1.0, 0.5, float("nan")],
     "real": [float("nan"), float("inf")],
+    "count": [0.0, 1.5, float("nan")],
 }
 
 
@@ -87,42 +88,9 @@ def test_deterministic_with_key():
         js.superspike(X, key=jax.random.key(0))
 
 
-def test_unknown_names_suggest_the_closest():
-    with pytest.raises(KeyError, match="did you mean 'superspike'"):
-        js.get("superspik")
-    with pytest.raises(ValueError, match="unknown threshold method 'supper'; did you mean 'super'"):
-        js.threshold(X, "supper")
-    with pytest.raises(ValueError, match="valid: circ, heavi_erfc, heaviside, super, tanh, triangle"):
-        js.sign(X, "nope")
-
-
-def test_register_refuses_to_replace_unless_asked():
-    with pytest.raises(ValueError, match="'superspike' is already registered; pass replace=True"):
-        js.register("superspike", js.triangle)
-    with pytest.raises(ValueError, match="'super' is already registered"):
-        js.register("my_new_bump", js.triangle, aliases=["super"])
-    with pytest.raises(ValueError, match="must be an identifier"):
-        js.register("two words", js.triangle)
-
-    @js.surrogate(alpha=1.0)
-    def test_bump(x, alpha):
-        return jnp.exp(-alpha * x * x)
-
-    try:
-        assert js.register("test_bump", test_bump, aliases=["test_bump_alias"]) is test_bump
-        assert js.get("test_bump_alias") is test_bump and "test_bump" in js.names()
-        js.register("test_bump", js.triangle, replace=True)
-        assert js.get("test_bump") is js.triangle
-    finally:
-        from jaxsurrogate._src import registry
-        registry._CANONICAL.pop("test_bump", None)
-        registry._ALIASES.pop("test_bump_alias", None)
-    assert "test_bump" not in js.names()
-
-
 def test_learn_alpha_needs_a_primitive():
-    @js.surrogate(alpha=1.0)
-    def no_primitive(x, alpha):
+    @js.surrogate
+    def no_primitive(x, alpha=1.0):
         return jnp.exp(-alpha * x * x)
 
     with pytest.raises(ValueError, match="learn_alpha=True needs a declared primitive"):

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from jax.typing import ArrayLike
 
-from jaxsurrogate._src import norse
+from jaxsurrogate._src import validation
+from jaxsurrogate._src.catalogue.norse import METHODS
 from jaxsurrogate._src.mechanism import Array
-from jaxsurrogate._src.registry import closest
-
-# Exactly Norse's method strings: a user's registry entry can't change them.
-NORSE_METHODS = {
-    "heaviside": norse.heaviside,
-    "super": norse.superspike,
-    "triangle": norse.triangle,
-    "tanh": norse.heavi_tanh,
-    "circ": norse.heavi_circ,
-    "heavi_erfc": norse.heavi_erfc,
-}
+from jaxsurrogate._src.registry import unknown
 
 
 def threshold(x: ArrayLike, method: str = "super", alpha: ArrayLike = 100.0) -> Array:
@@ -47,10 +38,13 @@ def threshold(x: ArrayLike, method: str = "super", alpha: ArrayLike = 100.0) -> 
     Reference:
         Norse, ``norse.torch.functional.threshold.threshold``.
     """
-    fn = NORSE_METHODS.get(method) if isinstance(method, str) else None
+    fn = METHODS.get(method) if isinstance(method, str) else None
     if fn is None:
-        raise closest(method, NORSE_METHODS, "threshold method")
-    if fn is norse.heaviside:
+        raise unknown(method, METHODS, "threshold method")
+    if fn.declaration.alpha is None:
+        # Norse ignores alpha here; it is still checked like every other alpha.
+        x = validation.floating_array(x, "threshold")
+        validation.parameter(alpha, "alpha", x, "threshold", "real")
         return fn(x)
     return fn(x, alpha)
 

@@ -1,7 +1,14 @@
-"""Input checks that fail at the call with a message naming the argument."""
+"""Input checks that fail at the call with a message naming the argument.
+
+Every public entry point (spike functions, ``derivative``, ``primitive``,
+``preset``, the twins, ``threshold``/``sign``) checks its inputs here, so a bad
+input gets the same message wherever it is passed.
+"""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 import jax
@@ -9,117 +16,167 @@ import jax.numpy as jnp
 import numpy as np
 from jax.experimental import checkify
 
-# Each domain: (predicate on a numpy or jax array, the words used in the message).
+# Each domain: (predicate on an array in the compute dtype, the words of the message).
 DOMAINS = {
     "positive": (lambda a: a > 0, "finite and > 0"),
     "nonnegative": (lambda a: a >= 0, "finite and >= 0"),
     "above_one": (lambda a: a > 1, "finite and > 1"),
-    "real": (lambda a: True, "finite"),
+    "real": (lambda a: a == a, "finite"),
+    "count": (lambda a: (a >= 1) & (a % 1 == 0), "a whole number >= 1"),
 }
 
+SUPPORTED_FLOATS = tuple(np.dtype(t) for t in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
 _FLOAT_NAMES = "float16, bfloat16, float32 or float64"
+_NOT_A_NUMBER = "must be a real number or an array of real numbers"
 
 
-def _is_concrete(value: Any) -> bool:
+def compute_dtype(dtype: Any) -> np.dtype:
+    """The dtype the maths runs in: float32 for half precision, else the dtype itself."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if dtype.itemsize < 4 else dtype
+
+
+def is_concrete(value: Any) -> bool:
     return not isinstance(value, jax.core.Tracer)
 
 
 def floating_array(x: Any, fname: str) -> jax.Array:
-    """Returns `x` as a JAX array, refusing anything that is not floating point."""
+    """``x`` as a JAX array of a supported float dtype, or a TypeError."""
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(
-            f"{fname}: x must be a floating-point array ({_FLOAT_NAMES}), got "
-            f"{type(x).__name__} {x!r}"
-        )
+        raise TypeError(f"{fname}: x must be a floating-point array ({_FLOAT_NAMES}), got "
+                        f"{type(x).__name__} {x!r}")
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         dtype = np.asarray(x).dtype
         if dtype.kind == "f":
             # A bare Python float or list becomes JAX's default float type.
             x = jnp.asarray(x, dtype=jnp.result_type(float))
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(
-            f"{fname}: x must have a floating dtype ({_FLOAT_NAMES}), got {dtype}; "
-            f"cast it first, e.g. x.astype(jnp.float32)"
-        )
+            dtype = x.dtype
+    if np.dtype(dtype) not in SUPPORTED_FLOATS:
+        raise TypeError(f"{fname}: x must have a floating dtype ({_FLOAT_NAMES}), got "
+                        f"{np.dtype(dtype)}; cast it first, e.g. x.astype(jnp.float32)")
     return jnp.asarray(x)
 
 
-def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> Any:
-    """Checks a shape parameter: numeric, broadcastable to `x`, and in `domain`.
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` broadcasts to exactly ``target`` (symbolic dimensions too)."""
+    if len(shape) > len(target):
+        return False
+    return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(target)))
 
-    Concrete values are checked here; traced values (inside `jit`, `vmap`, `grad`
-    of the parameter) can only be checked for type and shape, see `checked`.
+
+def _number_error(fname: str, arg: str, value: Any) -> TypeError:
+    return TypeError(f"{fname}: {arg} {_NOT_A_NUMBER}, got {type(value).__name__} {value!r}")
+
+
+def _flush_subnormals(a: np.ndarray) -> np.ndarray:
+    """What XLA on CPU computes with: subnormal values act as zero."""
+    tiny = np.finfo(a.dtype).tiny
+    return np.where(np.abs(a) < tiny, np.zeros_like(a), a)
+
+
+def _check_domain(host: np.ndarray, dtype: np.dtype, arg: str, fname: str, domain: str) -> None:
+    ok, words = DOMAINS[domain]
+    with np.errstate(over="ignore", invalid="ignore"):
+        in_dtype = _flush_subnormals(host.astype(dtype))
+        good = np.isfinite(in_dtype) & np.asarray(ok(in_dtype))
+    if np.all(good):
+        return
+    index = np.argmin(good.reshape(-1))
+    bad, bad_in_dtype = host.reshape(-1)[index], in_dtype.reshape(-1)[index]
+    detail = ""
+    if not (bad == bad_in_dtype or (np.isnan(bad) and np.isnan(bad_in_dtype))):
+        detail = (f" ({bad_in_dtype!s} in {dtype.name}, the dtype the maths runs in for "
+                  f"this x)")
+    raise ValueError(f"{fname}: {arg} must be {words}, got {bad!s}{detail}")
+
+
+def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> Any:
+    """Checks a shape parameter: real, broadcastable to ``x``, and in ``domain``.
+
+    Returns a Python float for a Python number (compiled in as a constant), and
+    an array or tracer otherwise (an operand). Integer arrays come back in the
+    compute dtype. Concrete values are checked in the dtype the maths runs in;
+    traced ones (inside ``jit``, ``vmap``, ``grad``) only for type and shape,
+    see :func:`check_traced`.
     """
     if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
-        raise TypeError(
-            f"{fname}: {arg} must be a real number or an array of real numbers, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    python_number = isinstance(value, (int, float))
-    concrete = _is_concrete(value)
-    if concrete and not hasattr(value, "dtype"):
+        raise _number_error(fname, arg, value)
+    dtype = compute_dtype(x.dtype)
+    if isinstance(value, (int, float)) and not isinstance(value, np.generic):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{fname}: {arg} must be {DOMAINS[domain][1]}, got {value!r}, "
+                             f"which no float can hold") from None
+        _check_domain(np.asarray(number), dtype, arg, fname, domain)
+        return number
+    if is_concrete(value) and not hasattr(value, "dtype"):
         try:
             value = np.asarray(value)
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"{fname}: {arg} must be a real number or an array of real numbers, "
-                f"got {type(value).__name__} {value!r}"
-            ) from e
-    dtype = np.dtype(value.dtype)
-    if dtype.kind not in "fiu" and not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(
-            f"{fname}: {arg} must be a real number or an array of real numbers, got dtype {dtype}"
-        )
+        except (TypeError, ValueError) as err:
+            raise _number_error(fname, arg, value) from err
+    value_dtype = np.dtype(value.dtype)
+    if value_dtype.kind not in "fiu" and not jnp.issubdtype(value_dtype, jnp.floating):
+        raise TypeError(f"{fname}: {arg} {_NOT_A_NUMBER}, got dtype {value_dtype}")
     shape = tuple(np.shape(value))
-    try:
-        fits = np.broadcast_shapes(shape, x.shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(
-            f"{fname}: {arg} of shape {shape} is not broadcastable to x of shape "
-            f"{x.shape}; give one {arg} per neuron along x's trailing axes"
-        )
-    if concrete:
-        host = np.asarray(value, dtype=np.float64)
-        ok, words = DOMAINS[domain]
-        good = np.isfinite(host) & ok(host)
-        if not np.all(good):
-            bad = host[~good].flat[0] if host.ndim else host
-            raise ValueError(f"{fname}: {arg} must be {words}, got {bad!s}")
-        if python_number:
-            return float(value)
-        if dtype.kind in "iu":
-            value = value.astype(jnp.result_type(float))
+    if not _broadcasts_to(shape, tuple(x.shape)):
+        raise ValueError(f"{fname}: {arg} of shape {shape} is not broadcastable to x of shape "
+                         f"{tuple(x.shape)}; give one {arg} per neuron along x's trailing axes")
+    if is_concrete(value):
+        _check_domain(np.asarray(value, np.float64), dtype, arg, fname, domain)
+    if value_dtype.kind in "iu":
+        value = value.astype(dtype)
     return value
 
 
-def check_traced(value: Any, arg: str, fname: str, domain: str) -> None:
-    """Emits a `checkify` check with the same message as the eager check."""
-    if value is None or _is_concrete(value):
+def check_traced(value: Any, arg: str, fname: str, domain: str, dtype: Any) -> None:
+    """A ``checkify`` check of a traced parameter, with the eager check's message."""
+    if value is None or is_concrete(value):
         return
     ok, words = DOMAINS[domain]
-    good = jnp.isfinite(value) & ok(value)
-    flat_good = jnp.ravel(good)
-    first_bad = jnp.ravel(value)[jnp.argmin(flat_good)]
+    in_dtype = jnp.asarray(value).astype(dtype)
+    good = jnp.isfinite(in_dtype) & ok(in_dtype)
+    first_bad = jnp.ravel(value)[jnp.argmin(jnp.ravel(good))]
     checkify.check(jnp.all(good), f"{fname}: {arg} must be {words}, got {{}}", first_bad)
 
 
 def key(value: Any, fname: str) -> Any:
     """Checks that a stochastic surrogate was given a PRNG key."""
     if value is None:
-        raise TypeError(
-            f"{fname}: key is required: this surrogate draws random spikes; pass "
-            f"key=jax.random.key(seed) (or a key split per call)"
-        )
+        raise TypeError(f"{fname}: key is required: this surrogate draws random spikes; pass "
+                        f"key=jax.random.key(seed) (or a key split per call)")
     dtype = getattr(value, "dtype", None)
     if dtype is None or not (
         jnp.issubdtype(dtype, jax.dtypes.prng_key)
         or (np.dtype(dtype) == np.uint32 and np.shape(value)[-1:] == (2,))
     ):
-        raise TypeError(
-            f"{fname}: key must be a PRNG key from jax.random.key or "
-            f"jax.random.PRNGKey, got {type(value).__name__} {value!r}"
-        )
+        raise TypeError(f"{fname}: key must be a PRNG key from jax.random.key or "
+                        f"jax.random.PRNGKey, got {type(value).__name__} {value!r}")
     return value
+
+
+def flag(value: Any, arg: str, fname: str) -> bool:
+    """A static on/off switch: a Python (or NumPy) bool, never an array."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{fname}: {arg} must be True or False (a Python bool, fixed when the "
+                    f"function is traced), got {type(value).__name__} {value!r}")
+
+
+def close_matches(name: Any, choices: Iterable[str]) -> list[str]:
+    """Valid names close to ``name``, compared case-insensitively."""
+    by_lower = {c.lower(): c for c in sorted(choices)}
+    near = difflib.get_close_matches(str(name).lower(), list(by_lower), n=5, cutoff=0.5)
+    return [by_lower[n] for n in near]
+
+
+def unknown_name_message(name: Any, choices: Iterable[str], what: str, listing: str = "") -> str:
+    """'unknown <what> <name>; did you mean ...?' plus the choices or how to list them."""
+    choices = sorted(choices)
+    near = close_matches(name, choices)
+    head = f"unknown {what} {name!r}"
+    head += f"; did you mean {', '.join(map(repr, near))}? " if near else "; "
+    if len(choices) <= 12 or not listing:
+        return f"{head}valid: {', '.join(choices)}"
+    return head + listing

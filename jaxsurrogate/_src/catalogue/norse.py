@@ -13,28 +13,24 @@ import jax.numpy as jnp
 from jax.scipy.special import erf
 from jax.typing import ArrayLike
 
-from jaxsurrogate._src.mechanism import Array, nan_where_nan, surrogate
+from jaxsurrogate._src.catalogue import maths
+from jaxsurrogate._src.mechanism import Array, nan_where_nan
+from jaxsurrogate._src.spike import surrogate
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-@surrogate(alpha=None)
+@surrogate(aliases=("step",))
 def heaviside(x: ArrayLike) -> Array:
     r"""Heaviside step with a zero gradient.
 
     .. math::
-        H(x) = \begin{cases} 1, & x > 0 \\ 0, & x \le 0 \end{cases},
+        f(x) = H(x) = \begin{cases} 1, & x > 0 \\ 0, & x \le 0 \end{cases},
         \qquad g(x) = 0
 
     As Norse's ``heaviside``: H(0) = 0 and H(NaN) = 0. The gradient is 0
     everywhere except at NaN inputs, where it is NaN so that the NaN is not
     hidden.
-
-    Args:
-        x: membrane potential minus threshold, any floating dtype.
-
-    Returns:
-        Spikes, 0 or 1, in ``x``'s dtype.
 
     Example:
         >>> import jax.numpy as jnp, jaxsurrogate as js
@@ -51,12 +47,13 @@ def _superspike_primitive(x, alpha):
     return x / (alpha * jnp.abs(x) + 1)
 
 
-@surrogate(alpha=100.0, primitive=_superspike_primitive)
+@surrogate(primitive=_superspike_primitive,
+           aliases=("super", "fast_sigmoid", "inverse_square"))
 def superspike(x: ArrayLike, alpha: ArrayLike = 100.0) -> Array:
     r"""SuperSpike: Heaviside forward, fast-sigmoid (inverse square) derivative.
 
     .. math::
-        f(x) = H(x), \qquad g(x) = \frac{1}{(\alpha |x| + 1)^2}
+        g(x) = \frac{1}{(\alpha |x| + 1)^2}
 
     Norse's ``super`` method (``super_fn``), with alpha used as on Norse's main
     branch. ``norse==1.1.0`` ignores alpha and computes
@@ -65,12 +62,7 @@ def superspike(x: ArrayLike, alpha: ArrayLike = 100.0) -> Array:
     :math:`S(x) = x / (\alpha |x| + 1)`.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: steepness (> 0), a scalar or an array broadcastable to ``x``.
-            Default 100.0 (Norse).
-
-    Returns:
-        Spikes ``x > 0``, 0 or 1, in ``x``'s dtype.
+        alpha: steepness.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -89,22 +81,18 @@ def _triangle_primitive(x, alpha):
     return alpha * (c - c * jnp.abs(c) / 2)
 
 
-@surrogate(alpha=0.3, primitive=_triangle_primitive)
+@surrogate(primitive=_triangle_primitive)
 def triangle(x: ArrayLike, alpha: ArrayLike = 0.3) -> Array:
     r"""Triangle (piecewise linear) surrogate of height alpha and half-width 1.
 
     .. math::
-        f(x) = H(x), \qquad g(x) = \alpha \max(0, 1 - |x|)
+        g(x) = \alpha \max(0, 1 - |x|)
 
     Norse's ``triangle`` method (``triangle_fn``); g = 0 exactly at |x| = 1.
     Primitive :math:`S(x) = \alpha (c - c|c|/2)`, :math:`c = \mathrm{clip}(x, -1, 1)`.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: the height (> 0), scalar or broadcastable to ``x``. Default 0.3.
-
-    Returns:
-        Spikes ``x > 0``, 0 or 1, in ``x``'s dtype.
+        alpha: the height.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -120,40 +108,27 @@ def triangle(x: ArrayLike, alpha: ArrayLike = 0.3) -> Array:
     return alpha * jnp.maximum(0, 1 - jnp.abs(x))
 
 
-def _sech2(x, alpha):
-    # Norse writes 1 - tanh(ax)**2, which cancels: in float32 it is off by up to
-    # 1.2e-7 absolute, i.e. wholly wrong in the tails. sech^2(z) =
-    # 4e/(1+e)^2 with e = exp(-2|z|) is the same value to a few ulp everywhere,
-    # needs one exp (1/cosh^2 needs two), and e only underflows, to 0.
-    e = jnp.exp(-2 * jnp.abs(alpha * x))
-    return 4 * e / (1 + e) ** 2
-
-
 def _tanh_primitive(x, alpha):
     return jnp.tanh(alpha * x) / alpha
 
 
-@surrogate(alpha=1.0, primitive=_tanh_primitive)
+@surrogate(primitive=_tanh_primitive, aliases=("tanh", "sech2"))
 def heavi_tanh(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     r"""Heaviside forward with a sech² (tanh-shaped) derivative of peak 1.
 
     .. math::
-        f(x) = H(x), \qquad g(x) = 1 - \tanh^2(\alpha x)
+        g(x) = 1 - \tanh^2(\alpha x)
 
     Norse's ``tanh`` method (``HeaviTanh``), computed as :math:`\mathrm{sech}^2(\alpha x)`:
     Norse's :math:`1 - \tanh^2` form cancels in the tails (the two agree to
     a few float32 ulp of 1). Norse's docstring names
     :math:`\tfrac12 + \tfrac12 \tanh(\alpha x)`, whose derivative would be
     :math:`\tfrac{\alpha}{2}` times this; the code computes the formula above.
-    Norse has no default alpha; ours is 1.0. Primitive
+    Norse has no default alpha. Primitive
     :math:`S(x) = \tanh(\alpha x) / \alpha`.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: steepness (> 0), scalar or broadcastable to ``x``. Default 1.0.
-
-    Returns:
-        Spikes ``x > 0``, 0 or 1, in ``x``'s dtype.
+        alpha: steepness.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -164,34 +139,29 @@ def heavi_tanh(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         E. O. Neftci, H. Mostafa and F. Zenke, "Surrogate gradient learning in
         spiking neural networks", IEEE Signal Processing Magazine 36(6), 2019.
     """
-    return _sech2(x, alpha)
+    return maths.sech2(x, alpha)
 
 
 def _erfc_primitive(x, alpha):
     return erf(alpha * x) / alpha
 
 
-@surrogate(alpha=1.0, primitive=_erfc_primitive)
+@surrogate(primitive=_erfc_primitive)
 def heavi_erfc(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     r"""Heaviside forward with a Gaussian derivative of peak :math:`2/\sqrt{\pi}`.
 
     .. math::
-        f(x) = H(x), \qquad g(x) = \frac{2}{\sqrt{\pi}} e^{-(\alpha x)^2}
+        g(x) = \frac{2}{\sqrt{\pi}} e^{-(\alpha x)^2}
 
     Norse's ``heavi_erfc`` method (``HeaviErfc``). Norse's docstring names
     :math:`\tfrac12 + \tfrac12 \mathrm{erfc}(\alpha x)`; its code computes the
     formula above, with no factor alpha, so the peak is :math:`2/\sqrt{\pi}`
     for every alpha. Norse divides by a float32 :math:`\sqrt{\pi}` (a 3e-8
     relative error in float64); we use full precision. Norse has no default
-    alpha; ours is 1.0. Primitive :math:`S(x) = \mathrm{erf}(\alpha x)/\alpha`.
+    alpha. Primitive :math:`S(x) = \mathrm{erf}(\alpha x)/\alpha`.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: inverse width (> 0), scalar or broadcastable to ``x``.
-            Default 1.0.
-
-    Returns:
-        Spikes ``x > 0``, 0 or 1, in ``x``'s dtype.
+        alpha: inverse width.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -219,12 +189,11 @@ def _circ_primitive(x, alpha):
     return alpha * jnp.where(infinite, jnp.sign(x), safe / jnp.hypot(alpha, safe))
 
 
-@surrogate(alpha=1.0, primitive=_circ_primitive)
+@surrogate(primitive=_circ_primitive, aliases=("circ",))
 def heavi_circ(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     r"""Heaviside forward with a circ (inverse cube-root) derivative of peak 1.
 
     .. math::
-        f(x) = H(x), \qquad
         g(x) = \frac{\alpha^3}{(\alpha^2 + x^2)^{3/2}}
              = \left(\frac{\alpha}{\operatorname{hypot}(\alpha, x)}\right)^3
 
@@ -232,15 +201,11 @@ def heavi_circ(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     :math:`\tfrac12 + \tfrac12 x / \sqrt{x^2 + \alpha^2}` that its docstring
     names. Norse's two-term formula cancels and overflows to NaN (|x| above
     about 256 in float16, 1.8e19 in float32); this form gives the same numbers
-    where Norse is finite and the limit 0 beyond. Norse has no default alpha;
-    ours is 1.0. Primitive :math:`S(x) = \alpha x / \sqrt{\alpha^2 + x^2}`.
+    where Norse is finite and the limit 0 beyond. Norse has no default alpha.
+    Primitive :math:`S(x) = \alpha x / \sqrt{\alpha^2 + x^2}`.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: width (> 0), scalar or broadcastable to ``x``. Default 1.0.
-
-    Returns:
-        Spikes ``x > 0``, 0 or 1, in ``x``'s dtype.
+        alpha: width.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -257,7 +222,7 @@ def _logistic_probability(x, alpha):
     return 0.5 + 0.5 * jnp.tanh(alpha * x)
 
 
-@surrogate(alpha=1.0, probability=_logistic_probability, primitive=_tanh_primitive)
+@surrogate(probability=_logistic_probability, primitive=_tanh_primitive)
 def logistic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     r"""Stochastic spikes, Bernoulli with a logistic probability; sech² derivative.
 
@@ -267,15 +232,10 @@ def logistic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Norse's ``Logistic`` (``logistic_fn``), which draws from torch's global
     random state; here the draw comes from the explicit ``key``: the same key
-    gives the same spikes. Norse has no default alpha; ours is 1.0.
+    gives the same spikes. Norse has no default alpha.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: steepness (> 0), scalar or broadcastable to ``x``. Default 1.0.
-        key: a PRNG key (``jax.random.key(seed)``); required.
-
-    Returns:
-        Random spikes, 0 or 1, in ``x``'s dtype.
+        alpha: steepness.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -286,14 +246,14 @@ def logistic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     Reference:
         Norse, ``norse.torch.functional.threshold.Logistic``.
     """
-    return _sech2(x, alpha)
+    return maths.sech2(x, alpha)
 
 
 def _circ_probability(x, alpha):
     return 0.5 + 0.5 * _circ_primitive(x, alpha) / alpha
 
 
-@surrogate(alpha=1.0, probability=_circ_probability, primitive=_circ_primitive)
+@surrogate(probability=_circ_probability, primitive=_circ_primitive)
 def circ_dist(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     r"""Stochastic spikes, Bernoulli with a circ probability; circ derivative.
 
@@ -304,15 +264,10 @@ def circ_dist(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
 
     Norse's ``CircDist`` (``circ_dist_fn``), computed in the stable form of
     :func:`heavi_circ`, drawing from the explicit ``key``. Norse has no
-    default alpha; ours is 1.0.
+    default alpha.
 
     Args:
-        x: membrane potential minus threshold, any floating dtype.
-        alpha: width (> 0), scalar or broadcastable to ``x``. Default 1.0.
-        key: a PRNG key (``jax.random.key(seed)``); required.
-
-    Returns:
-        Random spikes, 0 or 1, in ``x``'s dtype.
+        alpha: width.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -324,3 +279,15 @@ def circ_dist(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         Norse, ``norse.torch.functional.threshold.CircDist``.
     """
     return _circ(x, alpha)
+
+
+# Norse's method strings for ``threshold(x, method, alpha)``, exactly as Norse
+# spells them (a user's registry entry can't change them).
+METHODS = {
+    "heaviside": heaviside,
+    "super": superspike,
+    "triangle": triangle,
+    "tanh": heavi_tanh,
+    "circ": heavi_circ,
+    "heavi_erfc": heavi_erfc,
+}
