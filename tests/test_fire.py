@@ -162,6 +162,29 @@ def test_stochastic_spike_redraws_from_its_key():
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+def test_stochastic_spike_with_traced_keys_in_a_jitted_scan():
+    def loss(currents, key, step):
+        def body(v, inputs):
+            current, k = inputs
+            z, v = step(v + current, k)
+            return v, z
+
+        keys = jax.random.split(key, currents.shape[0])
+        _, zs = jax.lax.scan(body, jnp.zeros(currents.shape[1:]), (currents, keys))
+        return (zs * jnp.arange(1.0, 5.0)).sum()
+
+    currents = jnp.asarray(np.random.default_rng(0).uniform(0, 0.8, (6, 3, 4)))
+    steps = {"fire": lambda v, k: js.fire(v, 1.0, spike="circ_dist", key=k),
+             "forward": lambda v, k: js.fire(v, 1.0, spike="circ_dist", key=k, mode="forward"),
+             "composition": lambda v, k: composition(js.circ_dist, v, 1.0, 0.0, "zero", False,
+                                                     key=k)}
+    grads = {name: jax.jit(jax.value_and_grad(loss), static_argnums=2)(
+        currents, jax.random.key(3), step) for name, step in steps.items()}
+    for name in ("fire", "forward"):
+        assert grads[name][0] == grads["composition"][0]  # the same draws
+        np.testing.assert_allclose(grads[name][1], grads["composition"][1], rtol=1e-12)
+
+
 def scan_layer(step, dtype=jnp.float32, T=6, B=2, N=8):
     """A LIF-like recurrence over T steps driven by currents; loss of the spikes."""
 

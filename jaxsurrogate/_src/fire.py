@@ -148,8 +148,8 @@ class _Spike:
     step, so they can vary without retracing and receive cotangents.
     """
 
-    def __init__(self, fn, alpha, params, key, learn_alpha):
-        self.fn, self.key, self.learn_alpha = fn, key, learn_alpha
+    def __init__(self, fn, alpha, params, learn_alpha):
+        self.fn, self.learn_alpha = fn, learn_alpha
         self.alpha = alpha
         self.static = {k: p for k, p in params.items() if not isinstance(p, jax.core.Tracer)}
         self.traced_names = tuple(k for k in params if k not in self.static)
@@ -159,12 +159,12 @@ class _Spike:
         alpha = self.alpha if self.alpha_traced else None
         return alpha, tuple(params[k] for k in self.traced_names)
 
-    def __call__(self, x: Array, alpha: Any, traced: tuple) -> Array:
+    def __call__(self, x: Array, alpha: Any, traced: tuple, key: Any) -> Array:
         shape = x.shape
         kwargs = {k: _broadcast(p, shape) for k, p in self.static.items()}
         kwargs.update({k: _broadcast(p, shape) for k, p in zip(self.traced_names, traced)})
-        if self.key is not None:
-            kwargs["key"] = self.key
+        if key is not None:
+            kwargs["key"] = key
         if self.learn_alpha:
             kwargs["learn_alpha"] = True
         a = alpha if self.alpha_traced else self.alpha
@@ -187,31 +187,34 @@ def _v_next(reset: str, detach: bool, v, z, v_th, v_reset):
 
 
 def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
-    def values(v, v_th, v_reset, alpha, traced):
+    def values(v, v_th, v_reset, alpha, traced, key):
         v_th_b, v_reset_b = _broadcast(v_th, v.shape), _broadcast(v_reset, v.shape)
         x = v - v_th_b
-        z = spike(x, alpha, traced)
+        z = spike(x, alpha, traced, key)
         return x, z, _v_next(reset, detach, v, z, v_th_b, v_reset_b)
 
+    # Everything traced is an operand (the key too): the backward pass runs
+    # outside the caller's trace and must not close over its tracers.
     @jax.custom_vjp
-    def step(v, v_th, v_reset, alpha, traced):
-        _, z, v_next = values(v, v_th, v_reset, alpha, traced)
+    def step(v, v_th, v_reset, alpha, traced, key):
+        _, z, v_next = values(v, v_th, v_reset, alpha, traced, key)
         return z, v_next
 
-    def forward(v, v_th, v_reset, alpha, traced):
-        x, z, v_next = values(v, v_th, v_reset, alpha, traced)
+    def forward(v, v_th, v_reset, alpha, traced, key):
+        x, z, v_next = values(v, v_th, v_reset, alpha, traced, key)
         # x is the only array the size of the layer that is kept: z and v
         # are recomputed from it in the backward pass, fused into its kernel.
         x_saved = checkpoint_name(x.astype(residual_dtype), RESIDUAL_NAME)
-        return (z, v_next), (x_saved, v_th, v_reset, alpha, traced)
+        return (z, v_next), (x_saved, v_th, v_reset, alpha, traced, key)
 
     def backward(residuals, cts):
-        x_saved, v_th, v_reset, alpha, traced = residuals
+        x_saved, v_th, v_reset, alpha, traced, key = residuals
         ct_z, ct_v_next = cts
         x = x_saved.astype(v_th.dtype)
         v_th_b = _broadcast(v_th, x.shape)
         differentiable = (x,) if alpha is None else (x, alpha)
-        z, pull = jax.vjp(lambda x, *a: spike(x, a[0] if a else None, traced), *differentiable)
+        z, pull = jax.vjp(lambda x, *a: spike(x, a[0] if a else None, traced, key),
+                          *differentiable)
         z_r = z
         ct_v_th = None
         ct_v_reset = None
@@ -232,7 +235,8 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         ct_v = ct_v + ct_x
         ct_v_th = -ct_x if ct_v_th is None else ct_v_th - ct_x
         ct_alpha = _sum_to(ct_alpha[0], alpha.shape) if ct_alpha else None
-        return ct_v, _sum_to(ct_v_th, v_th.shape), ct_v_reset, ct_alpha, (None,) * len(traced)
+        no_ct = (None,) * len(traced)
+        return ct_v, _sum_to(ct_v_th, v_th.shape), ct_v_reset, ct_alpha, no_ct, None
 
     step.defvjp(forward, backward)
     return step
@@ -240,24 +244,24 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
 
 def _forward_mode_step(spike: _Spike, reset: str, detach: bool):
     @jax.custom_jvp
-    def step(v, v_th, v_reset, alpha, traced):
+    def step(v, v_th, v_reset, alpha, traced, key):
         v_th_b, v_reset_b = _broadcast(v_th, v.shape), _broadcast(v_reset, v.shape)
-        z = spike(v - v_th_b, alpha, traced)
+        z = spike(v - v_th_b, alpha, traced, key)
         return z, _v_next(reset, detach, v, z, v_th_b, v_reset_b)
 
     @step.defjvp
     def jvp(primals, tangents):
-        v, v_th, v_reset, alpha, traced = primals
-        dv, dv_th, dv_reset, dalpha, _ = tangents
+        v, v_th, v_reset, alpha, traced, key = primals
+        dv, dv_th, dv_reset, dalpha, _, _ = tangents
         shape = v.shape
         v_th_b, v_reset_b = _broadcast(v_th, shape), _broadcast(v_reset, shape)
         dv_th_b, dv_reset_b = _broadcast(dv_th, shape), _broadcast(dv_reset, shape)
         x = v - v_th_b
         dx = dv - dv_th_b
         if alpha is None:
-            z, dz = jax.jvp(lambda x: spike(x, None, traced), (x,), (dx,))
+            z, dz = jax.jvp(lambda x: spike(x, None, traced, key), (x,), (dx,))
         else:
-            z, dz = jax.jvp(lambda x, a: spike(x, a, traced), (x, alpha), (dx, dalpha))
+            z, dz = jax.jvp(lambda x, a: spike(x, a, traced, key), (x, alpha), (dx, dalpha))
         dz_r = jnp.zeros_like(dz) if detach else dz
         if reset == "zero":
             v_next = (1 - z) * v + z * v_reset_b
@@ -382,10 +386,10 @@ def fire(
     dtype = _residual_dtype(residual_dtype, v)
     if mode == "forward":
         fn = js.forward_mode(fn)
-    bound = _Spike(fn, alpha, params, key, learn_alpha)
+    bound = _Spike(fn, alpha, params, learn_alpha)
     alpha_operand, traced = bound.operands(params)
     if mode == "forward":
         step = _forward_mode_step(bound, reset, detach)
     else:
         step = _reverse_step(bound, reset, detach, dtype)
-    return step(v, v_th, v_reset, alpha_operand, traced)
+    return step(v, v_th, v_reset, alpha_operand, traced, key)

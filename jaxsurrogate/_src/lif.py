@@ -110,9 +110,14 @@ class LIState(NamedTuple):
 
 
 def _spike_of(method: Any) -> Any:
-    if isinstance(method, str) and method in NORSE_METHODS:
-        return NORSE_METHODS[method]
-    return method  # a registry name or a spike function: fire checks it
+    if isinstance(method, str):
+        return NORSE_METHODS[method] if method in NORSE_METHODS else js.get(method)
+    if not isinstance(getattr(method, "declaration", None), js.Declaration):
+        raise TypeError(
+            f"LIFParameters.method must be one of Norse's methods {sorted(NORSE_METHODS)}, a "
+            f"registry name or a jaxsurrogate spike function, got {method!r}"
+        )
+    return method
 
 
 def _rate(dt: Any, rate: Any, dtype: Any) -> Array:
@@ -148,11 +153,13 @@ def _dtype(*arrays: Any) -> Any:
 
 
 def _fire(v_decayed, p, detach, key, residual_dtype):
-    alpha = None if _spike_of(p.method) is js.heaviside else p.alpha
+    spike = _spike_of(p.method)
+    # Norse passes alpha to every method; a shape without one (heaviside) ignores it.
+    alpha = None if spike.declaration.alpha is None else p.alpha
     return fire(
         v_decayed,
         p.v_th,
-        spike=_spike_of(p.method),
+        spike=spike,
         alpha=alpha,
         reset="zero",
         v_reset=p.v_reset,
