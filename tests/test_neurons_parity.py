@@ -209,3 +209,65 @@ def test_fire_matches_spikingjelly_lif_node(dtype):
             tol = TOL["float32" if dtype == np.float32 else "float64"]
             np.testing.assert_allclose(our_grad, grad, rtol=tol["rtol"],
                                        atol=tol["atol"] * np.abs(grad).max(), err_msg=what)
+
+
+SNN_BETA = 0.8
+
+
+def snntorch_inputs():
+    x, weights = sj_inputs(np.float32)
+    return x * np.float32(0.4), weights  # no 1/tau in snnTorch's charge
+
+
+def snntorch_run(reset_mechanism):
+    """snnTorch's own Leaky over a sequence: spikes and the input gradient, float32."""
+    snn = pytest.importorskip("snntorch", reason="snnTorch parity needs "
+                              "`pip install --no-deps snntorch==1.0.0`")
+    x, weights = snntorch_inputs()
+    leaky = snn.Leaky(beta=SNN_BETA, threshold=1.0, reset_mechanism=reset_mechanism)
+    xt = torch.tensor(x, requires_grad=True)
+    mem = leaky.init_leaky()
+    spikes = []
+    for t in range(T):
+        spk, mem = leaky(xt[t], mem)
+        spikes.append(spk)
+    spikes = torch.stack(spikes)
+    (spikes * torch.tensor(weights)).sum().backward()
+    return spikes.detach().numpy(), xt.grad.numpy()
+
+
+def our_snntorch_runs():
+    """snnTorch's order with fire: "zero" is fire's detached zero reset; "subtract"
+    subtracts the previous step's detached spike after the decay, so fire only
+    thresholds (reset="none")."""
+    x, weights = (jnp.asarray(a) for a in snntorch_inputs())
+
+    def zero(v, x_t):
+        z, v = js.fire(SNN_BETA * v + x_t, 1.0, spike="snntorch.atan", reset="zero",
+                       detach_reset=True)
+        return v, z
+
+    def subtract(carry, x_t):
+        v, z_prev = carry
+        v = SNN_BETA * v + x_t - jax.lax.stop_gradient(z_prev) * 1.0
+        z, v = js.fire(v, 1.0, spike="snntorch.atan", reset="none")
+        return (v, z), z
+
+    def loss(x, body, init):
+        _, spikes = jax.lax.scan(body, init, x)
+        return (spikes * weights).sum(), spikes
+
+    zeros = jnp.zeros(x.shape[1:], jnp.float32)
+    return {"zero": jax.grad(loss, has_aux=True)(x, zero, zeros),
+            "subtract": jax.grad(loss, has_aux=True)(x, subtract, (zeros, zeros))}
+
+
+def test_fire_reproduces_snntorch_leaky_resets():
+    ours = our_snntorch_runs()
+    for mechanism in ("zero", "subtract"):
+        spikes, grad = snntorch_run(mechanism)
+        our_grad, our_spikes = ours[mechanism]
+        assert 0.1 < spikes.mean() < 0.9, mechanism
+        np.testing.assert_array_equal(our_spikes, spikes, err_msg=mechanism)
+        np.testing.assert_allclose(our_grad, grad, rtol=2e-5, atol=2e-5 * np.abs(grad).max(),
+                                   err_msg=mechanism)
