@@ -58,18 +58,35 @@ def test_every_name_and_preset_matches_the_composition():
             fn = js.get(name)
             kw = {"key": jax.random.key(i)} if fn.declaration.stochastic else {}
             reset, detach = POLICIES[i % len(POLICIES)]
-            ours = loss_of(lambda v, t, r: js.fire(
-                v, t, spike=name, reset=reset, v_reset=r, detach_reset=detach, **kw))
-            theirs = loss_of(lambda v, t, r: composition(fn, v, t, r, reset, detach, **kw))
-            out[name] = [jax.grad(f, argnums=(0, 1, 2), has_aux=True)(v, 1.0, -0.25)
-                         for f in (ours, theirs)]
+
+            def ours(v, t, r, mode):
+                return js.fire(v, t, spike=name, reset=reset, v_reset=r, detach_reset=detach,
+                               mode=mode, **kw)
+
+            def theirs(v, t, r, mode):
+                spike = js.forward_mode(fn) if mode == "forward" else fn
+                return composition(spike, v, t, r, reset, detach, **kw)
+
+            # Reverse mode, vmapped over the rows; forward mode through the twin.
+            out[name] = [
+                [jax.vmap(jax.grad(loss_of(lambda v, t, r: f(v, t, r, "reverse")),
+                                   argnums=(0, 1, 2), has_aux=True), (0, None, None))(
+                    v, 1.0, -0.25) for f in (ours, theirs)],
+                [jax.jvp(lambda v, t: f(v, t, -0.25, "forward"), (v, 1.0), (v * 0.5, 0.25))
+                 for f in (ours, theirs)]]
         return out
 
-    results = jax.jit(all_steps)(jnp.asarray(V))
-    for name, ((g_ours, (z_ours, v_ours)), (g_ref, (z_ref, v_ref))) in results.items():
+    results = jax.jit(all_steps)(jnp.asarray(np.stack([V[0], V[0][::-1] * 0.9])))
+    for name, (reverse, forward) in results.items():
+        (g_ours, (z_ours, v_ours)), (g_ref, (z_ref, v_ref)) = reverse
         np.testing.assert_array_equal(z_ours, z_ref, err_msg=name)
         np.testing.assert_array_equal(v_ours, v_ref, err_msg=name)
         for a, b in zip(g_ours, g_ref):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
+        (out_ours, tangent_ours), (out_ref, tangent_ref) = forward
+        for a, b in zip(out_ours, out_ref):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        for a, b in zip(tangent_ours, tangent_ref):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
 
 

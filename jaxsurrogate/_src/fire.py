@@ -7,7 +7,6 @@ mechanism behind the spike functions becomes.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -215,18 +214,17 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         differentiable = (x,) if alpha is None else (x, alpha)
         z, pull = jax.vjp(lambda x, *a: spike(x, a[0] if a else None, traced, key),
                           *differentiable)
-        z_r = z
         ct_v_th = None
         ct_v_reset = None
         if reset == "zero":
-            ct_v = ct_v_next * (1 - z_r)
-            ct_v_reset = _sum_to(ct_v_next * z_r, v_reset.shape)
+            ct_v = ct_v_next * (1 - z)
+            ct_v_reset = _sum_to(ct_v_next * z, v_reset.shape)
             if not detach:
                 v = x + v_th_b
                 ct_z = ct_z + ct_v_next * (_broadcast(v_reset, x.shape) - v)
         elif reset == "subtract":
             ct_v = ct_v_next
-            ct_v_th = -(ct_v_next * z_r)
+            ct_v_th = -(ct_v_next * z)
             if not detach:
                 ct_z = ct_z - ct_v_next * v_th_b
         else:
@@ -262,13 +260,16 @@ def _forward_mode_step(spike: _Spike, reset: str, detach: bool):
             z, dz = jax.jvp(lambda x: spike(x, None, traced, key), (x,), (dx,))
         else:
             z, dz = jax.jvp(lambda x, a: spike(x, a, traced, key), (x, alpha), (dx, dalpha))
-        dz_r = jnp.zeros_like(dz) if detach else dz
         if reset == "zero":
             v_next = (1 - z) * v + z * v_reset_b
-            dv_next = (1 - z) * dv + z * dv_reset_b + dz_r * (v_reset_b - v)
+            dv_next = (1 - z) * dv + z * dv_reset_b
+            if not detach:
+                dv_next = dv_next + dz * (v_reset_b - v)
         elif reset == "subtract":
             v_next = v - z * v_th_b
-            dv_next = dv - z * dv_th_b - dz_r * v_th_b
+            dv_next = dv - z * dv_th_b
+            if not detach:
+                dv_next = dv_next - dz * v_th_b
         else:
             v_next, dv_next = v, dv
         return (z, v_next), (dz, dv_next)
