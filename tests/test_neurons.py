@@ -94,15 +94,19 @@ def test_method_is_norse_string_registry_name_or_spike_function():
         p = neurons.LIFParameters(method=method, alpha=alpha)
         return jax.grad(lambda c: run_feed_forward(c, p)[0].sum())(currents)
 
+    methods = [("super", 5.0), (js.superspike, 5.0), ("super", 50.0), ("tanh", 2.0),
+               ("heavi_tanh", 2.0), ("heaviside", 1.0), ("snntorch.atan", 2.0)]
+    g = jax.jit(lambda: [grad(m, a) for m, a in methods])()
     # Norse's "super" is js.threshold's superspike with alpha (1.1.0 would ignore it).
-    np.testing.assert_array_equal(grad("super", 5.0), grad(js.superspike, 5.0))
-    np.testing.assert_array_equal(grad("tanh", 2.0), grad("heavi_tanh", 2.0))
-    assert not np.array_equal(grad("super", 5.0), grad("super", 50.0))
-    assert np.all(np.asarray(grad("heaviside", 1.0)) == 0)
-    snn_atan = grad("snntorch.atan", 2.0)
-    assert np.any(np.asarray(snn_atan) != 0)
+    np.testing.assert_array_equal(g[0], g[1])
+    assert not np.array_equal(g[0], g[2])
+    np.testing.assert_array_equal(g[3], g[4])
+    assert np.all(np.asarray(g[5]) == 0)
+    assert np.any(np.asarray(g[6]) != 0)
     with pytest.raises(KeyError, match="unknown surrogate 'supper'"):
         grad("supper", 1.0)
+    with pytest.raises(TypeError, match="LIFParameters.method must be"):
+        grad(jnp.tanh, 1.0)
 
 
 def test_stochastic_method_draws_from_the_key():
@@ -158,8 +162,9 @@ def test_leaky_integrator_parameter_gradients_match_finite_differences():
         _, vs = jax.lax.scan(step, neurons.LIState(zeros, zeros), spikes)
         return (vs ** 2).sum()
 
+    loss = jax.jit(loss)
     args = (jnp.float64(100.0), jnp.float64(200.0), jnp.float64(0.1))
-    grads = jax.grad(loss, argnums=(0, 1, 2))(*args)
+    grads = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(*args)
     for k, g in enumerate(grads):
         h = 1e-5 * max(1.0, abs(float(args[k])))
         up = [a + h if j == k else a for j, a in enumerate(args)]
