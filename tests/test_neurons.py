@@ -68,7 +68,7 @@ def test_parameters_are_pytrees_per_neuron_and_learnable():
 
     def loss(p):
         zs, vs, _ = run_feed_forward(currents, p)
-        return (zs * jnp.arange(3.0)).sum() + (vs ** 2).sum()
+        return (zs * jnp.arange(3.0).reshape(1, 1, 3)).sum() + (vs ** 2).sum()
 
     p = neurons.LIFParameters(v_th=v_th, tau_mem_inv=jnp.asarray([90.0, 100.0, 110.0]),
                               method="tanh", alpha=2.0)
@@ -80,6 +80,8 @@ def test_parameters_are_pytrees_per_neuron_and_learnable():
     zs, _, _ = run_feed_forward(currents, p._replace(tau_mem_inv=np.float32(100.0)))
     z_ref = norse_feed_forward_reference(np.asarray(currents), v_th=np.asarray(v_th))[0]
     np.testing.assert_array_equal(zs, z_ref)
+    with jax.numpy_rank_promotion("raise"):  # per-neuron values broadcast explicitly
+        np.testing.assert_array_equal(jax.grad(loss)(p).v_th, grads.v_th)
     # vmap over a batch of parameter sets.
     batch = neurons.LIFParameters(v_th=jnp.asarray([0.5, 1.0, 2.0]))
     axes = neurons.LIFParameters(*[None] * 3, 0, None, "super", None)

@@ -42,16 +42,16 @@ class LIFParameters(NamedTuple):
     dtype, also as in Norse).
 
     Attributes:
-        tau_syn_inv: inverse synaptic time constant, 1/5e-3.
-        tau_mem_inv: inverse membrane time constant, 1/1e-2.
-        v_leak: leak potential, 0.
-        v_th: threshold, 1 (receives a gradient, through :func:`fire`).
-        v_reset: reset potential, 0.
+        tau_syn_inv: inverse synaptic time constant (1/s).
+        tau_mem_inv: inverse membrane time constant (1/s).
+        v_leak: leak potential.
+        v_th: threshold (receives a gradient, through :func:`fire`).
+        v_reset: reset potential.
         method: Norse's threshold method (``"super"``, ``"triangle"``,
             ``"tanh"``, ``"circ"``, ``"heavi_erfc"``, ``"heaviside"``), or any
             jaxsurrogate spike function, registry name or preset. Static:
             not a leaf of the pytree.
-        alpha: the method's alpha, 100 (SuperSpike uses it, unlike Norse
+        alpha: the method's alpha (SuperSpike uses it, unlike Norse
             1.1.0's, which computes alpha = 1).
 
     Example:
@@ -132,14 +132,23 @@ def _rate(dt: Any, rate: Any, dtype: Any) -> Array:
     return (jnp.asarray(dt, rate.dtype) * rate).astype(dtype)
 
 
-def _in(value: Any, dtype: Any) -> Array:
-    return jnp.asarray(value).astype(dtype)
+def _in(value: Any, dtype: Any, shape: tuple | None = None) -> Array:
+    """``value`` in ``dtype``; per-neuron values broadcast to ``shape`` explicitly
+    (so that rank promotion "raise" holds)."""
+    value = jnp.asarray(value).astype(dtype)
+    if shape is None or value.ndim == 0:
+        return value
+    return jnp.broadcast_to(value, shape)
 
 
 def _integrate(v, i_jump, p, dt, dtype):
     """Norse's Euler step of v and i, operation for operation."""
-    v_decayed = v + _rate(dt, p.tau_mem_inv, dtype) * ((_in(p.v_leak, dtype) - v) + i_jump)
-    i_decayed = i_jump + _rate(-dt, p.tau_syn_inv, dtype) * i_jump
+    shape = jnp.broadcast_shapes(jnp.shape(v), jnp.shape(i_jump))
+    v, i_jump = _in(v, dtype, shape), _in(i_jump, dtype, shape)
+    mem, syn = (_in(_rate(dt, p.tau_mem_inv, dtype), dtype, shape),
+                _in(_rate(-dt, p.tau_syn_inv, dtype), dtype, shape))
+    v_decayed = v + mem * ((_in(p.v_leak, dtype, shape) - v) + i_jump)
+    i_decayed = i_jump + syn * i_jump
     return v_decayed, i_decayed
 
 
@@ -196,7 +205,7 @@ def lif_feed_forward_step(
         input_tensor: the input current of this step (any layer's output).
         state: ``LIFFeedForwardState(v, i)``, arrays broadcastable together.
         p: the parameters; numbers or per-neuron arrays.
-        dt: the time step, 1 ms.
+        dt: the Euler time step (s).
         key: a PRNG key, only for a stochastic ``p.method``.
         residual_dtype: passed to :func:`fire` (e.g. ``jnp.bfloat16``).
 
@@ -254,7 +263,7 @@ def lif_step(
         input_weights: ``(out, in)``, Norse's (and torch ``linear``'s) layout.
         recurrent_weights: ``(out, out)``.
         p: the parameters; numbers or per-neuron arrays.
-        dt: the time step, 1 ms.
+        dt: the Euler time step (s).
         key: a PRNG key, only for a stochastic ``p.method``.
         residual_dtype: passed to :func:`fire`.
 
@@ -301,7 +310,7 @@ def li_feed_forward_step(
         input_tensor: the input current of this step.
         state: ``LIState(v, i)``.
         p: the parameters.
-        dt: the time step, 1 ms.
+        dt: the Euler time step (s).
 
     Returns:
         ``(v_new, LIState(v_new, i_new))``: the membrane potential is the
@@ -342,7 +351,7 @@ def li_step(
         state: ``LIState(v, i)``.
         input_weights: ``(out, in)``, Norse's layout.
         p: the parameters.
-        dt: the time step, 1 ms.
+        dt: the Euler time step (s).
 
     Returns:
         ``(v_new, LIState(v_new, i_new))``.
