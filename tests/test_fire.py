@@ -353,9 +353,9 @@ def test_symbolic_batch_export():
         jax.ShapeDtypeStruct((4,), jnp.float32))
     args = per_neuron_args(jnp.float32, batch=5)
     got = exported.call(args[0], args[1], args[2])
-    want = grads(args[0], args[1], args[2])
+    want = jax.jit(grads)(args[0], args[1], args[2])
     for a, w in zip(got, want):
-        np.testing.assert_array_equal(a, w)
+        np.testing.assert_allclose(a, w, rtol=1e-6)  # a program for any b: rounding may differ
 
 
 def test_extra_shape_parameters_are_forwarded_and_checked():
