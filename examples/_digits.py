@@ -1,9 +1,11 @@
-"""Shared parts of the digits examples: data, spike encoding, LIF maths, plots.
+"""Shared parts of the digits examples: data, spike encoding, the neurons, plots.
 
-The three examples (Flax NNX, Haiku, sharded pure JAX) differ only in how they
-hold parameters and update them. Everything else lives here once: the data
-split, the spike encoding, the leaky integrate-and-fire (LIF) dynamics unrolled
-with ``jax.lax.scan``, the loss, the training loop and the outputs.
+The examples (Flax NNX, Haiku, Equinox, sharded pure JAX) differ only in how
+they hold parameters and update them. Everything else lives here once: the
+data split, the spike encoding, the leaky integrate-and-fire (LIF) and
+leaky-integrator (LI) layers, built from ``jaxsurrogate.neurons`` (Norse's
+steps) and unrolled with ``jax.lax.scan``, the loss, the training loop and the
+outputs.
 
 The network is feed-forward, so the weights are applied to all time steps at
 once outside the scan (one big matmul instead of T small ones); the scans only
@@ -27,11 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxsurrogate as js
+from jaxsurrogate import neurons
 
 Array = jax.Array
-# A spike function as the network sees it: (x, key) -> spikes. The key is
-# only used by stochastic surrogates; deterministic ones ignore it.
-Spike = Callable[[Array, Array], Array]
 Layer = Callable[[Array], Array]
 
 F32 = jnp.float32
@@ -107,7 +107,7 @@ class Surrogate:
     name: str
     alpha: float | None
     stochastic: bool
-    spike: Spike
+    spike: Callable[..., Array]  # the jaxsurrogate spike function
 
 
 def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
@@ -130,67 +130,45 @@ def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
         raise SystemExit(f"--alpha: {name} has no alpha parameter")
     a = None if decl.alpha is None else float(
         decl.alpha if alpha is None else alpha)
-    args = () if a is None else (a,)
-    if decl.stochastic:
-        # Each call gets its own key: the scan splits one per time step.
-        return Surrogate(name, a, True, lambda x, key: fn(x, *args, key=key))
-    return Surrogate(name, a, False, lambda x, key: fn(x, *args))
+    return Surrogate(name, a, decl.stochastic, fn)
 
 
 # --------------------------------------------------------------------------
-# LIF maths (Norse's current-based LIF and LI cells, explicit Euler)
+# Layers: Norse's feed-forward LIF and LI steps (dt = 1 ms, its defaults)
 
 
-@dataclasses.dataclass(frozen=True)
-class LIF:
-    """Neuron constants, as Norse's ``LIFParameters`` defaults (dt = 1 ms)."""
-
-    tau_syn_inv: float = 200.0
-    tau_mem_inv: float = 100.0
-    v_leak: float = 0.0
-    v_th: float = 1.0
-    v_reset: float = 0.0
-    dt: float = 1e-3
-
-
-def lif_layer(currents: Array, spike: Spike, key: Array,
-              p: LIF = LIF()) -> Array:
+def lif_layer(currents: Array, surrogate: Surrogate, key: Array) -> Array:
     """Spikes (T, B, N) of LIF neurons driven by input currents (T, B, N).
 
-    Membrane v and synaptic current i start at 0; each step decays both,
-    thresholds ``v - v_th`` with the surrogate, resets the neurons that
-    spiked, then adds the step's input to i.
+    Each step is Norse's ``lif_feed_forward_step``: the input joins the
+    synaptic current, the membrane decays towards it, the surrogate
+    thresholds ``v - v_th`` and the neurons that spiked reset to 0. A
+    stochastic surrogate gets its own key at every step.
     """
+    p = neurons.LIFParameters(method=surrogate.spike, alpha=surrogate.alpha)
     zeros = jnp.zeros(currents.shape[1:], F32)
     keys = jax.random.split(key, currents.shape[0])
 
-    def step(state: tuple[Array, Array],
-             inputs: tuple[Array, Array]) -> tuple[tuple[Array, Array], Array]:
-        v, i = state
+    def step(state: neurons.LIFFeedForwardState,
+             inputs: tuple[Array, Array]) -> tuple[neurons.LIFFeedForwardState, Array]:
         current, k = inputs
-        v = v + p.dt * p.tau_mem_inv * ((p.v_leak - v) + i)
-        i = i - p.dt * p.tau_syn_inv * i
-        z = spike(v - p.v_th, k)
-        v = (1.0 - z) * v + z * p.v_reset
-        return (v, i + current), z
+        return neurons.lif_feed_forward_step(
+            current, state, p, key=k if surrogate.stochastic else None)[::-1]
 
-    _, spikes = jax.lax.scan(step, (zeros, zeros), (currents.astype(F32), keys))
+    _, spikes = jax.lax.scan(step, neurons.LIFFeedForwardState(zeros, zeros),
+                             (currents.astype(F32), keys))
     return spikes
 
 
-def li_layer(currents: Array, p: LIF = LIF()) -> Array:
-    """Membrane voltages (T, B, N) of non-spiking leaky integrators."""
+def li_layer(currents: Array) -> Array:
+    """Membrane voltages (T, B, N) of non-spiking leaky integrators (Norse's LI)."""
     zeros = jnp.zeros(currents.shape[1:], F32)
 
-    def step(state: tuple[Array, Array],
-             current: Array) -> tuple[tuple[Array, Array], Array]:
-        v, i = state
-        i = i + current
-        v = v + p.dt * p.tau_mem_inv * ((p.v_leak - v) + i)
-        i = i - p.dt * p.tau_syn_inv * i
-        return (v, i), v
+    def step(state: neurons.LIState, current: Array) -> tuple[neurons.LIState, Array]:
+        return neurons.li_feed_forward_step(current, state)[::-1]
 
-    _, voltages = jax.lax.scan(step, (zeros, zeros), currents.astype(F32))
+    _, voltages = jax.lax.scan(step, neurons.LIState(zeros, zeros),
+                               currents.astype(F32))
     return voltages
 
 
@@ -198,10 +176,9 @@ def li_layer(currents: Array, p: LIF = LIF()) -> Array:
 class Config:
     """What the forward pass needs besides the weights."""
 
-    spike: Spike
+    surrogate: Surrogate
     steps: int
     encoding: str = "rate"
-    lif: LIF = LIF()
 
 
 def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
@@ -220,8 +197,8 @@ def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
     """
     k_encode, k_spike = jax.random.split(key)
     spikes_in = encode(images, cfg.steps, k_encode, cfg.encoding)
-    hidden_spikes = lif_layer(hidden(spikes_in), cfg.spike, k_spike, cfg.lif)
-    voltages = li_layer(readout(hidden_spikes), cfg.lif)
+    hidden_spikes = lif_layer(hidden(spikes_in), cfg.surrogate, k_spike)
+    voltages = li_layer(readout(hidden_spikes))
     # Max over time (as in Norse's MNIST tutorial) lets a class win at any
     # step rather than having to integrate the whole window.
     return jnp.max(voltages, axis=0), hidden_spikes

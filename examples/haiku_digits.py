@@ -43,7 +43,7 @@ def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
 def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    cfg = digits.Config(surrogate.spike, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding)
     net = build(args.hidden, cfg)
     init_key = jax.random.key(args.seed)
     params = net.init(init_key, jnp.zeros((1, digits.N_INPUTS), jnp.float32),

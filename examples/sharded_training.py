@@ -178,7 +178,7 @@ def train(args: argparse.Namespace, devices: list[Any],
           data: digits.Digits) -> dict[str, Any]:
     """Trains over ``devices``; returns the metrics of ``digits.fit``."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    cfg = digits.Config(surrogate.spike, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding)
     trainer = Trainer(devices, args, cfg)
     history = digits.fit(
         trainer.step, trainer.evaluate, data, epochs=args.epochs,

@@ -76,7 +76,7 @@ def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
           alpha: float | None) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(surrogate_name, alpha)
-    cfg = digits.Config(surrogate.spike, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding)
     model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed))
     optimizer = nnx.Optimizer(model, optax.adam(args.lr), wrt=nnx.Param)
     history = digits.fit(

@@ -59,3 +59,10 @@ __all__ = sorted([
     "unregister",
     *_registry.names(),
 ])
+
+# Neurons (fire, Norse's LIF and LI steps): built on the public API above, so
+# imported last.
+from jaxsurrogate import neurons  # noqa: E402
+from jaxsurrogate.neurons import fire  # noqa: E402
+
+__all__ += ["fire", "neurons"]

@@ -95,6 +95,17 @@ def test_haiku_example_with_a_preset(tmp_path: Path) -> None:
     assert metrics["framework"] == "haiku"
 
 
+def test_equinox_example_with_a_spikingjelly_preset(tmp_path: Path) -> None:
+    pytest.importorskip("equinox", reason="the Equinox example needs equinox: "
+                        "pip install -e '.[examples]'")
+    proc = run_example("equinox_digits.py", *TINY, "--surrogate",
+                       "spikingjelly.atan", "--out", str(tmp_path))
+    metrics = check_outputs(tmp_path, "spikingjelly.atan")
+    assert metrics["framework"] == "equinox"
+    assert metrics["alpha"] == 2.0  # SpikingJelly's ATan default
+    assert "test accuracy" in proc.stdout
+
+
 def test_sharded_example_uses_8_devices_and_matches_one_device(
         tmp_path: Path) -> None:
     proc = run_example(
@@ -145,7 +156,7 @@ def test_stochastic_surrogate_gets_a_key_per_step(digits) -> None:
 
     sur = digits.resolve_surrogate("logistic")
     assert sur.stochastic
-    cfg = digits.Config(sur.spike, steps=6)
+    cfg = digits.Config(sur, steps=6)
     w = jax.random.normal(jax.random.key(0), (64, 16), jnp.float32)
     images = jnp.full((3, 64), 0.5, jnp.float32)
 

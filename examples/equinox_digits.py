@@ -1,0 +1,114 @@
+"""The digits LIF SNN of ``train_digits.py``, written with Equinox.
+
+Same network, data, encoding and loop (all from ``_digits``); the model is an
+``eqx.Module`` holding two ``eqx.nn.Linear`` layers (its surrogate and
+settings are static fields), trained with optax's Adam under
+``eqx.filter_jit`` and ``eqx.filter_value_and_grad``. The LIF and LI layers
+are ``jaxsurrogate.neurons``' Norse steps in ``jax.lax.scan``.
+
+    python examples/equinox_digits.py --surrogate spikingjelly.atan --out runs/eqx
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optax
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
+import _digits as digits  # noqa: E402
+
+
+def linear(n_in: int, n_out: int, key: jax.Array) -> eqx.nn.Linear:
+    """An ``eqx.nn.Linear`` started as Flax's and Haiku's are (lecun normal
+    weights, zero bias), so that the examples begin from the same statistics."""
+    layer = eqx.nn.Linear(n_in, n_out, key=key, dtype=jnp.float32)
+    weight = jax.nn.initializers.lecun_normal(in_axis=1, out_axis=0)(
+        key, (n_out, n_in), jnp.float32)
+    return eqx.tree_at(lambda m: (m.weight, m.bias), layer,
+                       (weight, jnp.zeros(n_out, jnp.float32)))
+
+
+def apply(layer: eqx.nn.Linear, x: jax.Array) -> jax.Array:
+    """The layer on inputs with any leading axes (time, batch)."""
+    return x @ layer.weight.T + layer.bias
+
+
+class SNN(eqx.Module):
+    """64 inputs -> LIF hidden layer -> leaky-integrator readout of 10."""
+
+    hidden: eqx.nn.Linear
+    readout: eqx.nn.Linear
+    cfg: digits.Config = eqx.field(static=True)
+
+    def __init__(self, hidden: int, cfg: digits.Config, key: jax.Array):
+        k_hidden, k_readout = jax.random.split(key)
+        self.hidden = linear(digits.N_INPUTS, hidden, k_hidden)
+        self.readout = linear(hidden, digits.N_CLASSES, k_readout)
+        self.cfg = cfg
+
+    def __call__(self, images: jax.Array,
+                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return digits.snn_forward(lambda x: apply(self.hidden, x),
+                                  lambda x: apply(self.readout, x), images, key,
+                                  self.cfg)
+
+
+def train(args: Any, data: digits.Digits) -> dict[str, Any]:
+    """Trains one network; returns its metrics (see ``digits.fit``)."""
+    surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
+    cfg = digits.Config(surrogate, args.steps, args.encoding)
+    model = SNN(args.hidden, cfg, jax.random.key(args.seed))
+    tx = optax.adam(args.lr)
+    opt_state = tx.init(eqx.filter(model, eqx.is_array))
+
+    @eqx.filter_jit
+    def train_step(model: SNN, opt_state: optax.OptState, images: jax.Array,
+                   labels: jax.Array, key: jax.Array):
+        def loss_fn(m: SNN) -> tuple[jax.Array, jax.Array]:
+            logits, _ = m(images, key)
+            return digits.loss_and_accuracy(logits, labels)
+
+        (loss, acc), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
+        updates, opt_state = tx.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+        return eqx.apply_updates(model, updates), opt_state, loss, acc
+
+    @eqx.filter_jit
+    def evaluate(model: SNN, images: jax.Array, labels: jax.Array,
+                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        logits, spikes = model(images, key)
+        return digits.loss_and_accuracy(logits, labels)[1], spikes
+
+    # digits.fit drives a stateful step; the pure state lives in this cell.
+    state = {"model": model, "opt": opt_state}
+
+    def step(images, labels, key):
+        state["model"], state["opt"], loss, acc = train_step(
+            state["model"], state["opt"], images, labels, key)
+        return loss, acc
+
+    history = digits.fit(
+        step, lambda x, y, k: evaluate(state["model"], x, y, k), data,
+        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+        progress=not args.no_progress, desc=f"equinox {args.surrogate}")
+    return {**digits.run_info(args, surrogate, data, "equinox"), **history}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = digits.parser(__doc__.splitlines()[0]).parse_args(argv)
+    start = time.perf_counter()
+    data = digits.load_digits(args.limit)
+    metrics = train(args, data)
+    digits.write_outputs(args.out, metrics, data)
+    print(digits.summary(metrics))
+    print(f"total wall time {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

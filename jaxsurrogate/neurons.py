@@ -1,0 +1,37 @@
+"""Neurons around a spike function: :func:`fire`, and Norse's LIF and LI steps.
+
+``fire(v, v_th, ...)`` is the threshold, the spike and the reset as one step
+with the smallest backward-pass memory; ``lif_feed_forward_step``,
+``lif_step``, ``li_feed_forward_step`` and ``li_step`` are Norse 1.1.0's
+neuron steps, exactly, built on it.
+"""
+
+from jaxsurrogate._src.fire import RESETS, RESIDUAL_NAME, fire
+from jaxsurrogate._src.lif import (
+    NORSE_METHODS,
+    LIFFeedForwardState,
+    LIFParameters,
+    LIFState,
+    LIParameters,
+    LIState,
+    li_feed_forward_step,
+    li_step,
+    lif_feed_forward_step,
+    lif_step,
+)
+
+__all__ = [
+    "NORSE_METHODS",
+    "RESETS",
+    "RESIDUAL_NAME",
+    "LIFFeedForwardState",
+    "LIFParameters",
+    "LIFState",
+    "LIParameters",
+    "LIState",
+    "fire",
+    "li_feed_forward_step",
+    "li_step",
+    "lif_feed_forward_step",
+    "lif_step",
+]
