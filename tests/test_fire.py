@@ -380,7 +380,8 @@ def test_extra_shape_parameters_are_forwarded_and_checked():
     (lambda v: js.fire(v, v_reset=jnp.ones((2, 8))), ValueError, "v_reset of shape"),
     (lambda v: js.fire(v, "1.0"), TypeError, "v_th must be a real number"),
     (lambda v: js.fire(v.astype(jnp.int32)), TypeError, "v must have a floating dtype"),
-    (lambda v: js.fire([1, 2]), TypeError, "v must be a floating-point array"),
+    (lambda v: js.fire([1, 2]), TypeError, "v must have a floating dtype .* got int64"),
+    (lambda v: js.fire("v"), TypeError, "v must be a floating-point array"),
     (lambda v: js.fire(v, residual_dtype=jnp.int8), TypeError, "residual_dtype must be a floating"),
     (lambda v: js.fire(v, residual_dtype="fp8"), TypeError, "residual_dtype must be a floating"),
     (lambda v: js.fire(v, detach_reset="yes"), TypeError, "detach_reset must be True or False"),
@@ -390,7 +391,7 @@ def test_extra_shape_parameters_are_forwarded_and_checked():
     (lambda v: js.fire(v, spike="logistic"), TypeError, "key is required"),
     (lambda v: js.fire(v, key=jax.random.key(0)), TypeError, "deterministic and takes no key"),
     (lambda v: js.fire(v, spike="rectangle", learn_alpha="no"), TypeError, "learn_alpha must be"),
-    (lambda v: js.fire(v, spike="leaky_k_relu", learn_alpha=True), ValueError, "needs a declared"),
+    (lambda v: js.fire(v, spike="leaky_k_relu", learn_alpha=True), ValueError, "learn_alpha=True needs an alpha to learn"),
 ])
 def test_bad_input_is_a_clear_error_at_the_call(call, error, words):
     with pytest.raises(error, match=words):

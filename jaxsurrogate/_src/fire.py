@@ -16,61 +16,22 @@ import numpy as np
 from jax.ad_checkpoint import checkpoint_name
 
 import jaxsurrogate as js
+from jaxsurrogate._src import validation
 
 Array = jax.Array
 
 RESIDUAL_NAME = "jaxsurrogate.fire.x"
 RESETS = ("zero", "subtract", "none")
 MODES = ("reverse", "forward")
-_FLOAT_NAMES = "float16, bfloat16, float32 or float64"
 
 
 # --------------------------------------------------------------------------
 # Argument checks: each names the argument and what was expected.
 
 
-def _float_array(v: Any) -> Array:
-    if isinstance(v, (str, bytes, bool, np.bool_)) or v is None:
-        raise TypeError(f"fire: v must be a floating-point array ({_FLOAT_NAMES}), got {v!r}")
-    dtype = getattr(v, "dtype", None)
-    if dtype is None:
-        host = np.asarray(v)
-        if host.dtype.kind != "f":
-            raise TypeError(
-                f"fire: v must be a floating-point array ({_FLOAT_NAMES}), got {host.dtype}"
-            )
-        return jnp.asarray(v, dtype=jnp.result_type(float))
-    if not jnp.issubdtype(dtype, jnp.floating):
-        raise TypeError(
-            f"fire: v must have a floating dtype ({_FLOAT_NAMES}), got {dtype}; cast it "
-            f"first, e.g. v.astype(jnp.float32)"
-        )
-    return jnp.asarray(v)
-
-
-def _fits(shape: tuple, target: tuple) -> bool:
-    try:
-        return tuple(jnp.broadcast_shapes(shape, target)) == tuple(target)
-    except (ValueError, TypeError):
-        return False
-
-
 def _operand(value: Any, arg: str, v: Array) -> Array:
     """A voltage-like operand (v_th, v_reset): real, broadcastable to v, in v's dtype."""
-    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
-        raise TypeError(f"fire: {arg} must be a real number or array, got {value!r}")
-    if not hasattr(value, "dtype"):
-        try:
-            value = np.asarray(value)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"fire: {arg} must be a real number or array, got {value!r}") from e
-    if np.dtype(value.dtype).kind not in "fiu" and not jnp.issubdtype(value.dtype, jnp.floating):
-        raise TypeError(f"fire: {arg} must be a real number or array, got dtype {value.dtype}")
-    if not _fits(np.shape(value), v.shape):
-        raise ValueError(
-            f"fire: {arg} of shape {tuple(np.shape(value))} is not broadcastable to v of "
-            f"shape {tuple(v.shape)}; give one {arg} per neuron along v's trailing axes"
-        )
+    value = validation.parameter(value, arg, v, "fire", "real", against="v")
     # Cast here, outside the custom_vjp: the cast's own VJP then returns the
     # cotangent in the caller's dtype.
     return jnp.asarray(value).astype(v.dtype)
@@ -99,15 +60,9 @@ def _residual_dtype(residual_dtype: Any, v: Array) -> Any:
         ) from e
     if not jnp.issubdtype(dtype, jnp.floating):
         raise TypeError(
-            f"fire: residual_dtype must be a floating dtype ({_FLOAT_NAMES}), got {dtype}"
+            f"fire: residual_dtype must be a floating dtype (float16, bfloat16, float32 or float64), got {dtype}"
         )
     return dtype
-
-
-def _flag(value: Any, arg: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"fire: {arg} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _choice(value: Any, arg: str, choices: tuple[str, ...], hint: str = "") -> str:
@@ -381,14 +336,14 @@ def fire(
         ``lif_step``); SpikingJelly, ``activation_based.neuron.BaseNode``
         (``neuronal_fire``, ``neuronal_reset``).
     """
-    v = _float_array(v)
+    v = validation.floating_array(v, "fire", "v")
     fn = _spike_function(spike)
     reset = _choice(
         reset, "reset", RESETS, " (SpikingJelly's hard reset is 'zero', its soft reset 'subtract')"
     )
     mode = _choice(mode, "mode", MODES)
-    detach = _flag(detach_reset, "detach_reset")
-    learn_alpha = _flag(learn_alpha, "learn_alpha")
+    detach = validation.flag(detach_reset, "detach_reset", "fire")
+    learn_alpha = validation.flag(learn_alpha, "learn_alpha", "fire")
     v_th = _operand(v_th, "v_th", v)
     v_reset = _operand(v_reset, "v_reset", v)
     dtype = _residual_dtype(residual_dtype, v)

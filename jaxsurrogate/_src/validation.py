@@ -40,10 +40,10 @@ def is_concrete(value: Any) -> bool:
     return not isinstance(value, jax.core.Tracer)
 
 
-def floating_array(x: Any, fname: str) -> jax.Array:
+def floating_array(x: Any, fname: str, arg: str = "x") -> jax.Array:
     """``x`` as a JAX array of a supported float dtype, or a TypeError."""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{fname}: x must be a floating-point array ({_FLOAT_NAMES}), got "
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
+        raise TypeError(f"{fname}: {arg} must be a floating-point array ({_FLOAT_NAMES}), got "
                         f"{type(x).__name__} {x!r}")
     dtype = getattr(x, "dtype", None)
     if dtype is None:
@@ -53,8 +53,8 @@ def floating_array(x: Any, fname: str) -> jax.Array:
             x = jnp.asarray(x, dtype=jnp.result_type(float))
             dtype = x.dtype
     if np.dtype(dtype) not in SUPPORTED_FLOATS:
-        raise TypeError(f"{fname}: x must have a floating dtype ({_FLOAT_NAMES}), got "
-                        f"{np.dtype(dtype)}; cast it first, e.g. x.astype(jnp.float32)")
+        raise TypeError(f"{fname}: {arg} must have a floating dtype ({_FLOAT_NAMES}), got "
+                        f"{np.dtype(dtype)}; cast it first, e.g. {arg}.astype(jnp.float32)")
     return jnp.asarray(x)
 
 
@@ -91,7 +91,8 @@ def _check_domain(host: np.ndarray, dtype: np.dtype, arg: str, fname: str, domai
     raise ValueError(f"{fname}: {arg} must be {words}, got {bad!s}{detail}")
 
 
-def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> Any:
+def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str,
+              against: str = "x") -> Any:
     """Checks a shape parameter: real, broadcastable to ``x``, and in ``domain``.
 
     Returns a Python float for a Python number (compiled in as a constant), and
@@ -121,8 +122,9 @@ def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str) -> An
         raise TypeError(f"{fname}: {arg} {_NOT_A_NUMBER}, got dtype {value_dtype}")
     shape = tuple(np.shape(value))
     if not _broadcasts_to(shape, tuple(x.shape)):
-        raise ValueError(f"{fname}: {arg} of shape {shape} is not broadcastable to x of shape "
-                         f"{tuple(x.shape)}; give one {arg} per neuron along x's trailing axes")
+        raise ValueError(f"{fname}: {arg} of shape {shape} is not broadcastable to {against} of "
+                         f"shape {tuple(x.shape)}; give one {arg} per neuron along {against}'s "
+                         f"trailing axes")
     if is_concrete(value):
         _check_domain(np.asarray(value, np.float64), dtype, arg, fname, domain)
     if value_dtype.kind in "iu":
