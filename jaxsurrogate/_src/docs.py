@@ -22,6 +22,8 @@ _SECTIONS = {"Args": "args", "Returns": "returns", "Example": "example",
 _HEADER = re.compile(r"^(\w+):\s*$")
 _ARG = re.compile(r"^(\w+):\s*(.*)$")
 _STEP = r"f(x) = H(x), \qquad "
+# Every example starts with these; a shape's own example need not repeat them.
+_IMPORTS = ">>> import jax, jax.numpy as jnp, jaxsurrogate as js"
 _DOMAIN_WORDS = {"positive": "> 0", "nonnegative": ">= 0", "above_one": "> 1",
                  "real": "finite", "count": "a whole number >= 1"}
 _H0_WORDS = {0.0: "``x > 0``", 1.0: "``x >= 0``", 0.5: "``x > 0``, 1/2 at ``x = 0``"}
@@ -136,8 +138,7 @@ def returns_section(decl: Any, own: str) -> str:
 
 def preset_example(decl: Any) -> str:
     key = ", key=jax.random.key(0)" if decl.stochastic else ""
-    return (">>> import jax, jax.numpy as jnp, jaxsurrogate as js\n"
-            f">>> js.get({decl.name!r})(jnp.array([-1e9, 1e9]){key})\n"
+    return (f">>> js.get({decl.name!r})(jnp.array([-1e9, 1e9]){key})\n"
             "Array([0., 1.], dtype=float32)")
 
 
@@ -160,6 +161,8 @@ def render(decl: Any) -> str:
     parts.append("Args:\n" + _indent(args_section(decl, meanings)))
     parts.append("Returns:\n" + _indent(returns_section(decl, doc.returns)))
     example = doc.example or (preset_example(decl) if "." in decl.name else "")
+    if example and not example.startswith(_IMPORTS):
+        example = f"{_IMPORTS}\n{example}"
     if example:
         parts.append("Example:\n" + _indent(example))
     if doc.reference:

@@ -30,7 +30,6 @@ def piecewise_exp(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: inverse width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.piecewise_exp(x).sum())(jnp.array([0.0, 1.0]))
         Array([0.5       , 0.18393973], dtype=float32)
 
@@ -62,7 +61,6 @@ def slayer_exponential(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: decay rate.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.slayer_exponential(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.36787945], dtype=float32)
 
@@ -95,7 +93,6 @@ def single_exponential(x: ArrayLike, *, width: ArrayLike = 0.5,
         scale: s, the scale.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.single_exponential(x).sum())(jnp.array([0.0]))
         Array([2.], dtype=float32)
 
@@ -130,7 +127,6 @@ def spike_rate_escape(x: ArrayLike, alpha: ArrayLike = 1.0, *,
         slope: the scale s.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.spike_rate_escape(x).sum())(jnp.array([1.0]))
         Array([25.], dtype=float32)
 

@@ -33,7 +33,6 @@ def heaviside(x: ArrayLike) -> Array:
     hidden.
 
     Example:
-        >>> import jax.numpy as jnp, jaxsurrogate as js
         >>> js.heaviside(jnp.array([-1.0, 0.0, 0.5]))
         Array([0., 0., 1.], dtype=float32)
 
@@ -65,7 +64,6 @@ def superspike(x: ArrayLike, alpha: ArrayLike = 100.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.superspike(x).sum())(jnp.array([0.0, 0.01]))
         Array([1.  , 0.25], dtype=float32)
 
@@ -95,7 +93,6 @@ def triangle(x: ArrayLike, alpha: ArrayLike = 0.3) -> Array:
         alpha: the height.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.triangle(x).sum())(jnp.array([0.0, 0.5, 2.0]))
         Array([0.3 , 0.15, 0.  ], dtype=float32)
 
@@ -131,7 +128,6 @@ def heavi_tanh(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.heavi_tanh(x).sum())(jnp.array([0.0]))
         Array([1.], dtype=float32)
 
@@ -164,7 +160,6 @@ def heavi_erfc(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: inverse width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.heavi_erfc(x).sum())(jnp.array([0.0]))
         Array([1.1283792], dtype=float32)
 
@@ -208,7 +203,6 @@ def heavi_circ(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.heavi_circ(x).sum())(jnp.array([0.0, 1e30]))
         Array([1., 0.], dtype=float32)
 
@@ -238,7 +232,6 @@ def logistic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> s = js.logistic(jnp.zeros(10_000), key=jax.random.key(0))
         >>> bool(abs(s.mean() - 0.5) < 0.03)
         True
@@ -270,7 +263,6 @@ def circ_dist(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> s = js.circ_dist(jnp.full(10_000, 1e6), key=jax.random.key(0))
         >>> float(s.mean())
         1.0

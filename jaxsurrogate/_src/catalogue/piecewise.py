@@ -32,7 +32,6 @@ def piecewise_quadratic(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: peak and inverse half-width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.piecewise_quadratic(x).sum())(jnp.array([0.0, 0.5, 1.0]))
         Array([1. , 0.5, 0. ], dtype=float32)
 
@@ -67,7 +66,6 @@ def triangular(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
         alpha: inverse half-width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.triangular(x).sum())(jnp.array([0.0, 0.25, 1.0]))
         Array([1. , 0.5, 0. ], dtype=float32)
 
@@ -99,7 +97,6 @@ def rectangle(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: height and 1/width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.rectangle(x).sum())(jnp.array([0.0, 0.5]))
         Array([1., 0.], dtype=float32)
 
@@ -131,7 +128,6 @@ def piecewise_leaky_relu(x: ArrayLike, *, w: ArrayLike = 1.0,
         c: the gradient outside the box.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.piecewise_leaky_relu(x).sum())(jnp.array([0.0, 1.0]))
         Array([0.5 , 0.01], dtype=float32)
 
@@ -170,7 +166,6 @@ def leaky_k_relu(x: ArrayLike, *, leak: ArrayLike = 0.0,
         k: the gradient for non-negative x.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.leaky_k_relu(x).sum())(jnp.array([-1.0, 1.0]))
         Array([0., 1.], dtype=float32)
 
@@ -203,7 +198,6 @@ def log_tailed_relu(x: ArrayLike, alpha: ArrayLike = 0.0) -> Array:
         alpha: the gradient for :math:`x \le 0`.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.log_tailed_relu(x).sum())(jnp.array([-1.0, 0.5, 4.0]))
         Array([0.  , 1.  , 0.25], dtype=float32)
 
@@ -240,7 +234,6 @@ def fake_numerical_gradient(x: ArrayLike, alpha: ArrayLike = 0.3) -> Array:
         alpha: the cap.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.fake_numerical_gradient(x).sum())(jnp.array([0.0, 10.0]))
         Array([0.3, 0.1], dtype=float32)
 
@@ -268,7 +261,6 @@ def straight_through(x: ArrayLike) -> Array:
     alpha. Primitive :math:`S(x) = x`.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.straight_through(x).sum())(jnp.array([-5.0, 3.0]))
         Array([1., 1.], dtype=float32)
 
@@ -296,7 +288,6 @@ def poisson_pass(x: ArrayLike) -> Array:
     from the explicit ``key``. No alpha. Primitive :math:`S(x) = x`.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> s = js.poisson_pass(jnp.full(10_000, 0.25), key=jax.random.key(0))
         >>> bool(abs(s.mean() - 0.25) < 0.03)
         True

@@ -40,7 +40,6 @@ def sigmoid(x: ArrayLike, alpha: ArrayLike = 4.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.sigmoid(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.07065082], dtype=float32)
 
@@ -71,7 +70,6 @@ def atan(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.atan(x).sum())(jnp.array([0.0, 1.0]))
         Array([1.        , 0.09199966], dtype=float32)
 
@@ -102,7 +100,6 @@ def erf(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
         alpha: inverse width.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.erf(x).sum())(jnp.array([0.0]))
         Array([1.1283792], dtype=float32)
 
@@ -139,7 +136,6 @@ def gaussian(x: ArrayLike, alpha: ArrayLike = 0.5, *,
         sigma: the standard deviation.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.gaussian(x).sum())(jnp.array([0.0]))
         Array([0.3989423], dtype=float32)
 
@@ -183,7 +179,6 @@ def multi_gaussian(x: ArrayLike, alpha: ArrayLike = 0.5, *,
         s: width factor of the side Gaussians.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> g = jax.grad(lambda x: js.multi_gaussian(x).sum())(jnp.array([0.0, 2.0]))
         >>> bool(g[0] > 0 and g[1] < 0)
         True
@@ -218,7 +213,6 @@ def soft_sign(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
         alpha: steepness.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.soft_sign(x).sum())(jnp.array([0.0, 0.5]))
         Array([1.  , 0.25], dtype=float32)
 
@@ -248,7 +242,6 @@ def nonzero_sign_log_abs(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
         alpha: peak.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.nonzero_sign_log_abs(x).sum())(jnp.array([0.0, 1.0]))
         Array([1. , 0.5], dtype=float32)
 
@@ -281,7 +274,6 @@ def q_pseudo_spike(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
         alpha: tail exponent.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.q_pseudo_spike(x).sum())(jnp.array([0.0, 0.5]))
         Array([1.  , 0.25], dtype=float32)
 
@@ -316,7 +308,6 @@ def s2nn(x: ArrayLike, alpha: ArrayLike = 4.0, *, beta: ArrayLike = 1.0) -> Arra
         beta: scale of the positive side.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.s2nn(x).sum())(jnp.array([0.0, 1.0]))
         Array([1. , 0.5], dtype=float32)
 
@@ -353,7 +344,6 @@ def squarewave_fourier_series(x: ArrayLike, *, n: ArrayLike = 2.0,
         period: the period T of the square wave.
 
     Example:
-        >>> import jax, jax.numpy as jnp, jaxsurrogate as js
         >>> jax.grad(lambda x: js.squarewave_fourier_series(x).sum())(jnp.array([0.0]))
         Array([1.], dtype=float32)
 

@@ -1,0 +1,102 @@
+"""The catalogue tables are generated from the registry; a new shape needs one declaration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jaxsurrogate as js
+from jaxsurrogate._src import tables
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def test_readme_tables_are_the_generated_ones():
+    text = README.read_text()
+    assert tables.marked(text) == ["norse", "shapes", "presets"]
+    assert tables.fill(text) == text, (
+        "README.md's tables differ from the registry: run "
+        "python -m jaxsurrogate catalogue --write README.md")
+
+
+def test_every_name_and_preset_has_a_row():
+    shapes, presets, norse = tables.shapes_table(), tables.presets_table(), tables.norse_table()
+    for name in js.names():
+        assert f"| `{name}` |" in shapes, name
+    for name in js.presets():
+        assert f"| `{name}` |" in presets, name
+    for method in js.NORSE_METHODS:
+        assert f'`"{method}"`' in norse, method
+    # A table cell never holds a bare |: it would split the row.
+    for table in (shapes, presets, norse):
+        for row in table.splitlines()[2:]:
+            assert row.count(" | ") == table.splitlines()[0].count(" | "), row
+
+
+def test_catalogue_command_checks_and_writes(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("x\n<!-- catalogue:shapes -->\nstale\n<!-- /catalogue:shapes -->\n")
+    run = [sys.executable, "-m", "jaxsurrogate", "catalogue"]
+    stale = subprocess.run([*run, "--check", str(readme)], capture_output=True, text=True)
+    assert stale.returncode == 1 and "differ from the registry" in stale.stderr
+    assert subprocess.run([*run, "--write", str(readme)]).returncode == 0
+    assert tables.shapes_table() in readme.read_text()
+    assert subprocess.run([*run, "--check", str(readme)]).returncode == 0
+
+
+NEW_SHAPE = '''
+
+
+@surrogate(aliases=("hyperbolic_secant",))
+def sech_bump(x: ArrayLike, alpha: ArrayLike = 2.0) -> Array:
+    r"""Heaviside forward with a hyperbolic-secant derivative of unit area.
+
+    .. math::
+        g(x) = \\\\frac{\\\\alpha}{\\\\pi} \\\\operatorname{sech}(\\\\alpha x)
+
+    Args:
+        alpha: steepness.
+    """
+    return alpha / jnp.pi / jnp.cosh(alpha * x)
+'''
+
+
+def test_a_new_shape_is_one_declaration(tmp_path):
+    # A copy of the package with one declaration appended to one file, and
+    # nothing else touched: the registry, the namespace, the tables and the
+    # AD-matrix tests pick it up.
+    package = tmp_path / "jaxsurrogate"
+    shutil.copytree(ROOT / "jaxsurrogate", package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(package / "_src" / "catalogue" / "smooth.py", "a") as f:
+        f.write(NEW_SHAPE)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    check = textwrap.dedent("""
+        import jax, jax.numpy as jnp, jaxsurrogate as js
+        from jaxsurrogate._src import tables
+        assert js.__file__.startswith(%r), js.__file__
+        assert "sech_bump" in js.names() and "sech_bump" in js.__all__
+        assert js.get("hyperbolic_secant") is js.sech_bump
+        assert "| `sech_bump` | `hyperbolic_secant` |" in tables.shapes_table()
+        assert "\\\\operatorname{sech}" in tables.shapes_table()
+        assert "Default 2.0" in " ".join(js.sech_bump.__doc__.split())
+        g = jax.grad(lambda x: js.sech_bump(x).sum())(jnp.zeros(1))
+        assert abs(float(g[0]) - 2 / 3.141592653589793) < 1e-6
+        print("ok")
+    """ % str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
+    collect = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         str(ROOT / "tests" / "test_transforms.py")],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])})
+    assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
+    assert "test_grad_equals_derivative_and_jit_equals_eager[sech_bump]" in collect.stdout
+    assert "test_forward_mode[sech_bump]" in collect.stdout
