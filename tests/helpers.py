@@ -16,7 +16,7 @@ FLOATS = (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64)
 
 # Shapes whose g is not symmetric, and shapes whose g is negative somewhere,
 # by the name of the shape whose maths it is (a preset's base).
-ASYMMETRIC = {"leaky_k_relu", "log_tailed_relu", "s2nn", "spike_rate_escape"}
+ASYMMETRIC = {"leaky_k_relu", "log_tailed_relu", "multispike", "s2nn", "spike_rate_escape"}
 SIGNED = {"multi_gaussian", "squarewave_fourier_series",
           "spikingjelly.squarewave_fourier_series"}
 
@@ -56,6 +56,22 @@ def is_symmetric(fn) -> bool:
 
 def is_nonnegative(fn) -> bool:
     return maths_name(fn) not in SIGNED
+
+
+def is_step(fn) -> bool:
+    """Whether the forward is the Heaviside step (not stochastic, not its own forward)."""
+    decl = fn.declaration
+    return decl.forward is None and not decl.stochastic
+
+
+def spike_values(fn) -> set:
+    """Every value the forward may take (at its default parameters)."""
+    decl = fn.declaration
+    if decl.forward is not None:  # spike counts, 0 to D
+        return set(map(float, range(int(decl.alpha) + 1)))
+    if decl.stochastic:
+        return {0.0, 1.0}
+    return {0.0, 1.0, decl.at_zero}
 
 
 def key_kwargs(fn) -> dict:

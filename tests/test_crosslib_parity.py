@@ -235,3 +235,46 @@ def test_spikingjelly_poisson_pass_gradient():
     g = jax.grad(lambda v: js.get("spikingjelly.poisson_pass")(
         v, key=jax.random.key(0)).sum())(jnp.asarray(x))
     np.testing.assert_array_equal(np.asarray(g), g_lib)
+
+
+def _quantize():
+    return pytest.importorskip(
+        "spikingjelly.activation_based.quantize",
+        reason="SpikingJelly is not installed (pip install --no-deps spikingjelly==2.0.0)")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_spikingjelly_multi_level_spike_count_bit_for_bit(dtype):
+    quantize = _quantize()
+    # Half-integers (round half to even), the window edges and their neighbours,
+    # subnormals, the clip's ends, the infinities.
+    pts = [0.0, 0.25, 0.5, 1.5, 2.5, 3.5, 4.5, 1.0, 2.0, 4.0, 3.999, 4.001, 7.5, 100.0,
+           float(np.finfo(dtype).smallest_subnormal), np.inf]
+    pts += [float(np.nextafter(dtype(e), dtype(-9))) for e in (0.0, 2.5, 4.0)]
+    pts += [float(np.nextafter(dtype(e), dtype(9))) for e in (0.0, 2.5, 4.0)]
+    x = np.array(sorted({*pts, *(-p for p in pts)}), dtype)
+    for max_spikes, window in [(4, None), (4, (-1.0, 2.5)), (2, (0.5, 0.5)), (8, (1.0, 10.0))]:
+        t = torch.tensor(x, dtype=TORCH_DTYPE[dtype], requires_grad=True)
+        y_lib = quantize.multi_level_spike_count(t, max_spikes, grad_window=window)
+        y_lib.sum().backward()
+        kwargs = {} if window is None else dict(grad_low=window[0], grad_high=window[1])
+        for f in (js.multispike, js.get("spikingjelly.multi_level_spike_count")):
+            y = f(jnp.asarray(x), max_spikes, **kwargs)
+            g = jax.grad(lambda v: f(v, max_spikes, **kwargs).sum())(jnp.asarray(x))
+            assert y.dtype == g.dtype == dtype
+            np.testing.assert_array_equal(np.asarray(y), y_lib.detach().numpy())
+            np.testing.assert_array_equal(np.asarray(g), t.grad.numpy())
+
+
+def test_spikingjelly_refuses_what_multispike_refuses():
+    sur = _spikingjelly()
+    x = jnp.zeros(3, jnp.float32)
+    for count in (2.5, 0):
+        with pytest.raises((TypeError, ValueError)):
+            sur.MultiLevelSpikeCount(count)
+        with pytest.raises(ValueError, match="max_spikes must be a whole number >= 1"):
+            js.multispike(x, count)
+    with pytest.raises(ValueError):
+        sur.MultiLevelSpikeCount(4, grad_window=(3.0, 1.0))
+    with pytest.raises(ValueError, match="grad_low <= grad_high"):
+        js.multispike(x, 4, grad_low=3.0, grad_high=1.0)

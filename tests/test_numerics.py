@@ -16,16 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jaxsurrogate as js
-from tests.helpers import FLOATS, grad_of, grid, is_nonnegative, is_symmetric, spike_call
+from tests.helpers import (
+    FLOATS,
+    grad_of,
+    grid,
+    is_nonnegative,
+    is_symmetric,
+    spike_call,
+    spike_values,
+)
 
 ALL = [*js.names(), *js.presets()]
-
-
-def spike_values(fn):
-    decl = fn.declaration
-    if decl.stochastic:
-        return {0.0, 1.0}
-    return {0.0, 1.0, decl.at_zero}
 
 
 @pytest.mark.parametrize("name", ALL)

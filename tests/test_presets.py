@@ -133,6 +133,9 @@ REF = {
         {"n": 2.0, "period": 8.0}, 1.0),
     "spikingjelly.deterministic_pass": (lambda x: np.ones_like(x), None, {}, 1.0),
     "spikingjelly.poisson_pass": (lambda x: np.ones_like(x), None, {}, 1.0),
+    "spikingjelly.multi_level_spike_count": (
+        lambda x, d, grad_low, grad_high: np.where((x >= grad_low) & (x <= d), 1.0, 0.0),
+        4.0, {"grad_low": 0.0, "grad_high": None}, 0.0),
     # spyx, H(0) = 0
     "spyx.arctan": (lambda x, k: 1 / (PI * (1 + (k * PI * x) ** 2)), 2.0, {}, 0.0),
     "spyx.superspike": (fast_sigmoid, 25.0, {}, 0.0),
@@ -266,7 +269,9 @@ def test_values(name, dtype):
     tol = dict(rtol=5e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-13)
     assert np.all(np.isfinite(np.asarray(g)))
     np.testing.assert_allclose(np.asarray(g, np.float64), want, **tol)
-    if not f.declaration.stochastic:
+    if f.declaration.forward is not None:  # spike counts: round(clip(x, 0, D)), half to even
+        np.testing.assert_array_equal(np.asarray(f(x)), np.round(np.clip(np.asarray(x), 0, 4)))
+    elif not f.declaration.stochastic:
         out = np.asarray(f(x))
         xn = np.asarray(x)
         h0 = REF[name][3]

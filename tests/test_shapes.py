@@ -18,6 +18,7 @@ import jaxsurrogate as js
 from tests.helpers import (
     PI,
     is_nonnegative,
+    is_step,
     is_symmetric,
     key_kwargs,
     np_fake_gradient,
@@ -99,6 +100,11 @@ REF = {
         lambda p: [p.get("period", 8.0) / 4, p.get("period", 8.0) / 2]),
     "straight_through": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
     "poisson_pass": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
+    # max_spikes D plays alpha; the window [lo, hi] defaults to [0, D]
+    "multispike": (lambda x, d, grad_low=0.0, grad_high=None: np.where(
+        (x >= grad_low) & (x <= (d if grad_high is None else grad_high)), 1.0, 0.0),
+        [4.0, 2.0], [{}, {"grad_low": -1.5, "grad_high": 2.5}],
+        lambda d, p: [0.0, d, p.get("grad_low", 0.0), p.get("grad_high") or d]),
 }
 
 STOCHASTIC = {"logistic", "circ_dist", "poisson_pass"}
@@ -169,7 +175,7 @@ def test_nan_input_gives_nan_gradient_and_no_spike(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", sorted(set(REF) - STOCHASTIC))
+@pytest.mark.parametrize("name", sorted(n for n in REF if is_step(js.get(n))))
 def test_forward_is_the_step_with_h0_zero(name, dtype):
     f = js.get(name)
     x = jnp.asarray(symmetric_grid(dtype))
@@ -216,10 +222,12 @@ SMOOTH_POINTS = np.array([-2.7, -0.77, -0.13, 0.061, 0.43, 1.3, 3.1])
 
 
 def test_only_heaviside_lacks_a_primitive():
-    assert [n for n in js.names() if js.primitive(js.get(n)) is None] == ["heaviside"]
+    # A zero gradient has none to declare, nor has a spike count's box.
+    assert [n for n in js.names() if js.primitive(js.get(n)) is None] == ["heaviside",
+                                                                         "multispike"]
 
 
-_WITH_PRIMITIVE = [(c, i) for c, i in zip(CASES, IDS) if c[0] != "heaviside"]
+_WITH_PRIMITIVE = [(c, i) for c, i in zip(CASES, IDS) if js.primitive(js.get(c[0])) is not None]
 
 
 @pytest.mark.parametrize("name,a,p", [c for c, _ in _WITH_PRIMITIVE],
@@ -234,7 +242,7 @@ def test_primitive_derivative_is_g(name, a, p):
     assert float(s(jnp.array(0.0, jnp.float64))) == 0.0
 
 
-LEARNABLE = sorted(n for n in REF if REF[n][1] is not None)
+LEARNABLE = sorted(n for n in REF if js.get(n).declaration.learnable)
 
 
 @pytest.mark.parametrize("name", LEARNABLE)

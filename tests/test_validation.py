@@ -23,6 +23,7 @@ BAD_ALPHAS = {
     "above_one": [1.0, 0.5, float("nan")],
     "real": [float("nan"), float("inf")],
     "count": [0.0, 1.5, float("nan")],
+    "bound": [float("nan")],
 }
 
 
@@ -37,23 +38,26 @@ def test_integer_and_boolean_x_are_refused(name):
 @pytest.mark.parametrize("name", WITH_ALPHA)
 def test_alpha_outside_its_domain(name):
     fn = js.get(name)
+    alpha = fn.declaration.alpha_name  # "alpha", or the shape's own name for it
     for bad in BAD_ALPHAS[fn.declaration.domain("alpha")]:
-        with pytest.raises(ValueError, match=rf"alpha must be .*got {re.escape(str(bad))}"):
+        with pytest.raises(ValueError, match=rf"{alpha} must be .*got {re.escape(str(bad))}"):
             spike_call(fn, X, bad)
         # Also inside an array of per-neuron alphas.
         alphas = np.full(8, fn.declaration.alpha or 0.5)
         alphas[3] = bad
-        with pytest.raises(ValueError, match=rf"alpha must be .*got {re.escape(str(bad))}"):
+        with pytest.raises(ValueError, match=rf"{alpha} must be .*got {re.escape(str(bad))}"):
             spike_call(fn, X, alphas)
 
 
 @pytest.mark.parametrize("name", WITH_ALPHA)
 def test_alpha_of_wrong_type_or_shape(name):
     fn = js.get(name)
+    alpha = fn.declaration.alpha_name
     for bad in ("fast", None, {"a": 1}, True):
-        with pytest.raises(TypeError, match="alpha must be a real number"):
+        with pytest.raises(TypeError, match=f"{alpha} must be a real number"):
             spike_call(fn, X, bad)
-    with pytest.raises(ValueError, match=r"alpha of shape \(3,\) is not broadcastable to x of shape \(2, 4\)"):
+    with pytest.raises(ValueError, match=rf"{alpha} of shape \(3,\) is not broadcastable to x "
+                                         rf"of shape \(2, 4\)"):
         spike_call(fn, X.reshape(2, 4), jnp.ones(3))
 
 

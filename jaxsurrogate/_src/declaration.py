@@ -2,7 +2,10 @@
 
 A shape is declared by its derivative ``g(x, alpha=DEFAULT, *, param=DEFAULT)``:
 the defaults are those of ``g``'s signature and nowhere else, and a ``g``
-without an ``alpha`` parameter declares a shape without one.
+without a second positional parameter declares a shape without one. That
+parameter is the shape's "alpha" (its width, usually, and the one that
+``learn_alpha`` learns); a shape may give it its own name (``max_spikes``).
+A keyword parameter may default to None: the maths decides what it means.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Declaration:
     probability: Maths | None = None
     domains: Mapping[str, str] = dataclasses.field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    alpha_name: str = "alpha"
+    check: Maths | None = None
     doc: docs.Doc = dataclasses.field(default_factory=docs.Doc)
     preset_of: Declaration | None = None
 
@@ -60,12 +65,12 @@ class Declaration:
         return docs.formula(self.doc.math or self.base.doc.math)
 
     def domain(self, param: str) -> str:
-        """The domain of ``"alpha"`` or of an extra parameter."""
-        return self.domains.get(param, "positive")
+        """The domain of ``"alpha"`` (or its own name) or of an extra parameter."""
+        return self.domains.get(self.alpha_name if param == "alpha" else param, "positive")
 
-    def defaults(self) -> dict[str, float]:
-        """Every parameter's default, alpha first."""
-        head = {} if self.alpha is None else {"alpha": self.alpha}
+    def defaults(self) -> dict[str, float | None]:
+        """Every parameter's default, alpha (by its name) first."""
+        head = {} if self.alpha is None else {self.alpha_name: self.alpha}
         return {**head, **self.params}
 
     def call(self, fn: Maths, x: Any, alpha: Any, params: Mapping[str, Any]) -> Any:
@@ -88,8 +93,10 @@ def check_at_zero(at_zero: Any, who: str) -> float:
     return float(at_zero)
 
 
-def check_default(value: Any, arg: str, domain: str, who: str) -> float:
-    """A default must be a number inside its domain (checked in float64 and float32)."""
+def check_default(value: Any, arg: str, domain: str, who: str) -> float | None:
+    """A default must be None or a number inside its domain (checked in float32)."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{who}: the default of {arg} must be a number, got {value!r}")
     like = np.zeros((), np.float32)
@@ -97,8 +104,8 @@ def check_default(value: Any, arg: str, domain: str, who: str) -> float:
     return float(value)
 
 
-def _read_signature(g: Maths, who: str) -> tuple[float | None, dict[str, float]]:
-    """(alpha default or None, extra parameters' defaults) from g's signature."""
+def _read_signature(g: Maths, who: str) -> tuple[str, Any, dict[str, Any]]:
+    """(alpha's name, its default or None, extra parameters' defaults) from g's signature."""
     try:
         parameters = list(inspect.signature(g).parameters.values())
     except (TypeError, ValueError) as err:
@@ -108,31 +115,32 @@ def _read_signature(g: Maths, who: str) -> tuple[float | None, dict[str, float]]
     keyword = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
     if len(positional) + len(keyword) != len(parameters) or not 1 <= len(positional) <= 2:
         raise TypeError(f"{usage}; got {inspect.signature(g)}")
-    alpha = None
+    alpha, name = None, "alpha"
     if len(positional) == 2:
         a = positional[1]
-        if a.name != "alpha" or a.default is a.empty:
+        if a.default is a.empty or a.default is None:
             raise TypeError(f"{usage}: its second parameter must be alpha with a default, got "
                             f"{inspect.signature(g)}")
-        alpha = a.default
+        alpha, name = a.default, a.name
     missing = [p.name for p in keyword if p.default is p.empty]
     if missing:
         raise TypeError(f"{usage}: keyword parameter(s) {missing} need a default")
-    return alpha, {p.name: p.default for p in keyword}
+    return name, alpha, {p.name: p.default for p in keyword}
 
 
 def _check_same_call(fn: Maths | None, role: str, alpha: Any, params: Mapping[str, Any],
                      who: str) -> None:
-    """The primitive, forward and probability are called exactly as g is."""
+    """The primitive, forward and probability are called exactly as g is; check without x."""
     if fn is None:
         return
     if not callable(fn):
         raise TypeError(f"{who}: {role} must be callable, got {type(fn).__name__}")
-    args = (0.0,) if alpha is None else (0.0, 1.0)
+    with_x = role != "check"
+    args = (0.0,) * with_x + (() if alpha is None else (1.0,))
     try:
         inspect.signature(fn).bind(*args, **dict.fromkeys(params, 1.0))
     except TypeError as err:
-        want = "x" + ("" if alpha is None else ", alpha")
+        want = ", ".join(["x"] * with_x + ["alpha"] * (alpha is not None))
         want += ", *, " + ", ".join(params) if params else ""
         raise TypeError(f"{who}: {role} must take the arguments of the derivative ({want}); "
                         f"{fn.__name__}{inspect.signature(fn)} does not ({err})") from None
@@ -141,15 +149,15 @@ def _check_same_call(fn: Maths | None, role: str, alpha: Any, params: Mapping[st
 def declare(g: Maths, *, name: str | None = None, at_zero: float = 0.0,
             primitive: Maths | None = None, forward: Maths | None = None,
             probability: Maths | None = None, domains: Mapping[str, str] | None = None,
-            aliases: tuple[str, ...] = ()) -> Declaration:
+            aliases: tuple[str, ...] = (), check: Maths | None = None) -> Declaration:
     """The declaration of ``g``, with every check that can be made before a call."""
     if not callable(g):
         raise TypeError(f"surrogate: derivative must be callable, got {type(g).__name__}")
     name = check_name(name or g.__name__, "surrogate")
     who = f"surrogate {name}"
-    alpha, params = _read_signature(g, who)
+    alpha_name, alpha, params = _read_signature(g, who)
     domains = dict(domains or {})
-    known = ({"alpha"} if alpha is not None else set()) | set(params)
+    known = ({alpha_name} if alpha is not None else set()) | set(params)
     for param, domain in domains.items():
         if param not in known:
             raise ValueError(f"{who}: domains names {param!r}, which g does not take "
@@ -158,9 +166,10 @@ def declare(g: Maths, *, name: str | None = None, at_zero: float = 0.0,
             raise ValueError(f"{who}: the domain of {param} must be one of "
                              f"{sorted(validation.DOMAINS)}, got {domain!r}")
     if alpha is not None:
-        alpha = check_default(alpha, "alpha", domains.get("alpha", "positive"), who)
+        alpha = check_default(alpha, alpha_name, domains.get(alpha_name, "positive"), who)
     params = {k: check_default(v, k, domains.get(k, "positive"), who) for k, v in params.items()}
-    for role, fn in (("primitive", primitive), ("forward", forward), ("probability", probability)):
+    for role, fn in (("primitive", primitive), ("forward", forward), ("probability", probability),
+                     ("check", check)):
         _check_same_call(fn, role, alpha, params, who)
     if forward is not None and probability is not None:
         raise ValueError(f"{who}: give forward or probability, not both")
@@ -169,7 +178,8 @@ def declare(g: Maths, *, name: str | None = None, at_zero: float = 0.0,
     return Declaration(name=name, derivative=g, alpha=alpha, params=params,
                        at_zero=check_at_zero(at_zero, who), primitive=primitive,
                        forward=forward, probability=probability, domains=domains,
-                       aliases=tuple(aliases), doc=docs.parse(g.__doc__))
+                       aliases=tuple(aliases), alpha_name=alpha_name, check=check,
+                       doc=docs.parse(g.__doc__))
 
 
 def derive(base: Declaration, name: str, *, alpha: Any, at_zero: Any, params: Mapping[str, Any],
@@ -178,11 +188,13 @@ def derive(base: Declaration, name: str, *, alpha: Any, at_zero: Any, params: Ma
     who = f"preset {check_name(name, 'preset')}"
     if base.alpha is None and alpha is not None:
         raise TypeError(f"{who}: {base.name} takes no alpha, got alpha={alpha!r}")
+    if base.alpha_name in params:
+        alpha = params.pop(base.alpha_name)
     unknown = sorted(set(params) - set(base.params))
     if unknown:
         raise TypeError(f"{who}: {base.name} has no parameter(s) {unknown}; its parameters "
                         f"are {sorted(base.defaults()) or 'none'}")
-    new_alpha = base.alpha if alpha is None else check_default(alpha, "alpha",
+    new_alpha = base.alpha if alpha is None else check_default(alpha, base.alpha_name,
                                                                base.domain("alpha"), who)
     new_params = {**base.params,
                   **{k: check_default(v, k, base.domain(k), who) for k, v in params.items()}}

@@ -25,7 +25,7 @@ _STEP = r"f(x) = H(x), \qquad "
 # Every example starts with these; a shape's own example need not repeat them.
 _IMPORTS = ">>> import jax, jax.numpy as jnp, jaxsurrogate as js"
 _DOMAIN_WORDS = {"positive": "> 0", "nonnegative": ">= 0", "above_one": "> 1",
-                 "real": "finite", "count": "a whole number >= 1"}
+                 "real": "finite", "bound": "not NaN", "count": "a whole number >= 1"}
 _H0_WORDS = {0.0: "``x > 0``", 1.0: "``x >= 0``", 0.5: "``x > 0``, 1/2 at ``x = 0``"}
 
 
@@ -97,25 +97,23 @@ def _indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line if line else line for line in text.splitlines())
 
 
-def _number(value: float) -> str:
-    return repr(float(value))
+def _number(value: float | None) -> str:
+    return "None" if value is None else repr(float(value))
 
 
-def _arg_line(name: str, meaning: str, domain: str, default: Any, per_neuron: bool) -> str:
+def _arg_line(name: str, meaning: str, domain: str, default: Any) -> str:
     meaning = meaning.rstrip(".") or "a shape parameter"
-    shape = ", a scalar or an array broadcastable to ``x``" if per_neuron else ""
-    return f"{name}: {meaning} ({_DOMAIN_WORDS[domain]}){shape}. Default {_number(default)}."
+    shape = ", a scalar or an array broadcastable to ``x``"
+    default = "None" if default is None else _number(default)
+    return f"{name}: {meaning} ({_DOMAIN_WORDS[domain]}){shape}. Default {default}."
 
 
 def args_section(decl: Any, meanings: Mapping[str, str]) -> str:
     """Args for x, alpha, every extra parameter, key and learn_alpha."""
-    lines = [f"x: {meanings.get('x', 'membrane potential minus threshold')}; float16, "
-             f"bfloat16, float32 or float64."]
-    if decl.alpha is not None:
-        lines.append(_arg_line("alpha", meanings.get("alpha", ""), decl.domain("alpha"),
-                               decl.alpha, True))
-    lines += [_arg_line(k, meanings.get(k, ""), decl.domain(k), v, True)
-              for k, v in decl.params.items()]
+    x_meaning = meanings.get("x", "membrane potential minus threshold").rstrip(".")
+    lines = [f"x: {x_meaning}; float16, bfloat16, float32 or float64."]
+    lines += [_arg_line(k, meanings.get(k, ""), decl.domain(k), v)
+              for k, v in decl.defaults().items()]
     if decl.stochastic:
         lines.append("key: a PRNG key (``jax.random.key(seed)``); required, the spikes are "
                      "drawn from it.")
@@ -137,6 +135,13 @@ def returns_section(decl: Any, own: str) -> str:
 
 
 def preset_example(decl: Any) -> str:
+    """Far below and far above threshold: no spike, a spike (whatever H(0) is)."""
+    base = decl.base
+    if decl.forward is not None:
+        # Its own forward: the base's example holds where the defaults agree.
+        same = decl.defaults() == base.defaults() and decl.at_zero == base.at_zero
+        return base.doc.example.replace(f"js.{base.name}(", f"js.get({decl.name!r})(") \
+            if same else ""
     key = ", key=jax.random.key(0)" if decl.stochastic else ""
     return (f">>> js.get({decl.name!r})(jnp.array([-1e9, 1e9]){key})\n"
             "Array([0., 1.], dtype=float32)")
@@ -159,7 +164,8 @@ def render(decl: Any) -> str:
                      f"{defaults or 'no parameters'} and H(0) = {decl.at_zero:g}.")
     meanings = {**(base.doc.args if base is not None else {}), **doc.args}
     parts.append("Args:\n" + _indent(args_section(decl, meanings)))
-    parts.append("Returns:\n" + _indent(returns_section(decl, doc.returns)))
+    own_returns = doc.returns or (base.doc.returns if base is not None else "")
+    parts.append("Returns:\n" + _indent(returns_section(decl, own_returns)))
     example = doc.example or (preset_example(decl) if "." in decl.name else "")
     if example and not example.startswith(_IMPORTS):
         example = f"{_IMPORTS}\n{example}"

@@ -66,9 +66,14 @@ def _split_static(alpha: Any, params: dict[str, Any]) -> tuple[Any, dict[str, An
     for bit. NumPy scalars, arrays and tracers stay operands: changing them
     never recompiles.
     """
-    static = tuple((k, v) for k, v in {"alpha": alpha, **params}.items() if type(v) is float)
+    static = tuple((k, v) for k, v in {"alpha": alpha, **params}.items() if _compiled_in(v))
     alpha = None if type(alpha) is float else alpha
-    return alpha, {k: v for k, v in params.items() if type(v) is not float}, static
+    return alpha, {k: v for k, v in params.items() if not _compiled_in(v)}, static
+
+
+def _compiled_in(value: Any) -> bool:
+    """Python numbers, and None for a parameter whose maths gives it a meaning."""
+    return type(value) is float or value is None
 
 
 def _merge_static(alpha: Any, params: Mapping[str, Any], static: tuple) -> tuple[Any, dict]:
@@ -91,22 +96,35 @@ def bind(decl: Declaration, x: Any, alpha: Any, params: Mapping[str, Any], *, ke
     """
     fname = decl.name
     x = validation.floating_array(x, fname)
+    params = dict(params)
+    if decl.alpha is not None and decl.alpha_name in params:
+        if alpha is not UNSET:
+            raise TypeError(f"{fname}: got {decl.alpha_name} twice, by position and by name")
+        alpha = params.pop(decl.alpha_name)
     if decl.alpha is None:
         if alpha is not UNSET:
             raise TypeError(f"{fname}: takes no alpha, got alpha={alpha!r}")
         alpha = None
     else:
         alpha = decl.alpha if alpha is UNSET else alpha
-        alpha = validation.parameter(alpha, "alpha", x, fname, decl.domain("alpha"))
+        alpha = validation.parameter(alpha, decl.alpha_name, x, fname, decl.domain("alpha"))
     unknown = sorted(set(params) - set(decl.params))
     if unknown:
         raise _unknown_parameters(decl, unknown)
-    values = {k: validation.parameter(params.get(k, default), k, x, fname, decl.domain(k))
-              for k, default in decl.params.items()}
+    values = {}
+    for k, default in decl.params.items():
+        value = params.get(k, default)
+        derived = value is None and default is None  # its maths gives None a meaning
+        values[k] = value if derived else validation.parameter(value, k, x, fname,
+                                                                decl.domain(k))
     dtype = validation.compute_dtype(x.dtype)
     if checked:
-        for k, v in {"alpha": alpha, **values}.items():
+        for k, v in {decl.alpha_name: alpha, **values}.items():
             validation.check_traced(v, k, fname, decl.domain(k), dtype)
+    if decl.check is not None and all(map(validation.is_concrete, [alpha, *values.values()])):
+        problem = decl.check(*([] if alpha is None else [alpha]), **values)
+        if problem:
+            raise ValueError(f"{fname}: {problem}")
     learn_alpha = validation.flag(learn_alpha, "learn_alpha", fname)
     if learn_alpha and decl.alpha is None:
         raise ValueError(f"{fname}: learn_alpha=True needs an alpha to learn; {fname} takes none")
@@ -165,8 +183,8 @@ def _fit(value: Any, ndim: int, dtype: Any) -> Array:
     Explicit, so that per-neuron parameters work under
     ``jax.numpy_rank_promotion("raise")``. A Python number stays one.
     """
-    if type(value) is float:
-        return value  # compiled in, weakly typed, as in a hand-written kernel
+    if type(value) is float or value is None:
+        return value  # compiled in (a Python float is weakly typed, as in hand-written code)
     a = jnp.asarray(value).astype(dtype)
     if 0 < a.ndim < ndim:
         a = a.reshape((1,) * (ndim - a.ndim) + a.shape)

@@ -29,7 +29,7 @@ def _signature(decl: Declaration, *, spikes: bool) -> inspect.Signature:
     p = inspect.Parameter
     parameters = [_parameter("x", p.POSITIONAL_OR_KEYWORD)]
     if decl.alpha is not None:
-        parameters.append(_parameter("alpha", p.POSITIONAL_OR_KEYWORD, decl.alpha))
+        parameters.append(_parameter(decl.alpha_name, p.POSITIONAL_OR_KEYWORD, decl.alpha))
     if spikes and decl.stochastic:
         parameters.append(_parameter("key", p.KEYWORD_ONLY))
     parameters += [_parameter(k, p.KEYWORD_ONLY, v) for k, v in decl.params.items()]
@@ -55,10 +55,10 @@ class SpikeFunction:
         self.__signature__ = _signature(decl, spikes=True)
         self.__wrapped__ = decl.derivative  # inspect.getsource shows the declared g
 
-    def __call__(self, x: Any, alpha: Any = UNSET, *, key: Any = None, learn_alpha: Any = False,
+    def __call__(self, x: Any, *alpha: Any, key: Any = None, learn_alpha: Any = False,
                  **params: Any) -> Array:
-        ops = mechanism.bind(self.declaration, x, alpha, params, key=key,
-                             learn_alpha=learn_alpha, checked=self.checked)
+        ops = mechanism.bind(self.declaration, x, _positional(self.declaration, alpha), params,
+                             key=key, learn_alpha=learn_alpha, checked=self.checked)
         kernel = mechanism.spike_kernel(self.declaration, self.mode, ops.learn_alpha)
         return kernel(ops.x, ops.alpha, ops.params, ops.noise, static=ops.static)
 
@@ -90,10 +90,10 @@ class DeclaredMaths:
                         f"{'g' if kind == 'derivative' else 'S'}(x, alpha, **params).")
         self.__signature__ = _signature(decl, spikes=False)
 
-    def __call__(self, x: Any, alpha: Any = UNSET, **params: Any) -> Array:
+    def __call__(self, x: Any, *alpha: Any, **params: Any) -> Array:
         decl = self._spike_function.declaration
-        ops = mechanism.bind(decl, x, alpha, params, checked=self._spike_function.checked,
-                             draws=False)
+        ops = mechanism.bind(decl, x, _positional(decl, alpha), params,
+                             checked=self._spike_function.checked, draws=False)
         return self._kernel(decl, ops.x, ops.alpha, ops.params, static=ops.static)
 
     def __reduce__(self) -> tuple:
@@ -101,6 +101,14 @@ class DeclaredMaths:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}>"
+
+
+def _positional(decl: Declaration, args: tuple) -> Any:
+    """The one positional parameter after x (alpha, by whatever name), or UNSET."""
+    if len(args) > 1:
+        raise TypeError(f"{decl.name}: takes x and at most one positional parameter "
+                        f"({decl.alpha_name}); pass the others by name")
+    return args[0] if args else UNSET
 
 
 def declaration_of(fn: Any) -> Declaration:
@@ -114,10 +122,11 @@ def declaration_of(fn: Any) -> Declaration:
 @functools.cache
 def _declared(g: Maths, name: str | None, at_zero: float, primitive: Maths | None,
               forward: Maths | None, probability: Maths | None, domains: tuple,
-              aliases: tuple) -> SpikeFunction:
+              aliases: tuple, check: Maths | None) -> SpikeFunction:
     decl = declare(g, name=name, at_zero=at_zero, primitive=primitive, forward=forward,
-                   probability=probability, domains=dict(domains), aliases=aliases)
-    options = (name, at_zero, primitive, forward, probability, domains, aliases)
+                   probability=probability, domains=dict(domains), aliases=aliases,
+                   check=check)
+    options = (name, at_zero, primitive, forward, probability, domains, aliases, check)
     recipe = (_redeclared, (g.__module__, g.__qualname__, options))
     return SpikeFunction(decl, "reverse", False, recipe, qualname=g.__qualname__,
                          module=g.__module__)
@@ -139,7 +148,7 @@ def _redeclared(module: str, qualname: str, options: tuple) -> SpikeFunction:
 def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None,
               forward: Maths | None = None, probability: Maths | None = None,
               at_zero: float = 0.0, name: str | None = None, aliases: tuple[str, ...] = (),
-              domains: Mapping[str, str] | None = None) -> Any:
+              domains: Mapping[str, str] | None = None, check: Maths | None = None) -> Any:
     r"""Builds a spike function from its surrogate derivative.
 
     .. math::
@@ -168,7 +177,11 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
         aliases: other names :func:`register` files it under.
         domains: ``{"alpha": "above_one", "h": "nonnegative", ...}``: each
             parameter's domain, ``"positive"`` (the default), ``"nonnegative"``,
-            ``"above_one"``, ``"real"`` or ``"count"`` (a whole number >= 1).
+            ``"above_one"``, ``"real"``, ``"bound"`` (any number but NaN) or
+            ``"count"`` (a whole number >= 1).
+        check: ``check(alpha, **params)`` for rules between parameters:
+            returns what is wrong (a sentence) or None; called on concrete
+            values at every call.
 
     Returns:
         A spike function ``f(x, alpha=..., *, **params)`` (a ``custom_vjp``).
@@ -184,7 +197,7 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
     """
     options = dict(primitive=primitive, forward=forward, probability=probability,
                    at_zero=at_zero, name=name, aliases=tuple(aliases),
-                   domains=tuple(sorted((domains or {}).items())))
+                   domains=tuple(sorted((domains or {}).items())), check=check)
     if derivative is None:
         return functools.partial(surrogate, **{**options, "domains": domains})
     if not callable(derivative):
@@ -193,7 +206,7 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
     if name is None and getattr(derivative, "__name__", "") == "<lambda>":
         raise ValueError("surrogate: a lambda has no name; pass name='my_shape'")
     return _declared(derivative, name, at_zero, primitive, forward, probability,
-                     options["domains"], options["aliases"])
+                     options["domains"], options["aliases"], check)
 
 
 @functools.cache

@@ -37,8 +37,8 @@ def _text(rst: str) -> str:
     return re.sub(r"\0(\d+)\0", lambda m: maths[int(m.group(1))], text) or "–"
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
+def _number(value: float | None) -> str:
+    return "None" if value is None else f"{value:g}"
 
 
 def _defaults(decl: Declaration) -> str:
@@ -91,7 +91,7 @@ def presets_table() -> str:
         base = decl.preset_of
         rows.append([f"`{name}`", _text(decl.doc.summary.rstrip(".")),
                      "own" if base is None else f"`{base.name}`", _math(decl.formula),
-                     _defaults(decl), _number(decl.at_zero),
+                     _defaults(decl), "–" if decl.forward is not None else _number(decl.at_zero),
                      _text(decl.doc.body) if base is not None else "–"])
     return _table(["preset", "reproduces", "maths of", "g(x)", "defaults", "H(0)", "note"],
                   rows)

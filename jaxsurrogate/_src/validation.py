@@ -18,12 +18,17 @@ from jax.experimental import checkify
 
 # Each domain: (predicate on an array in the compute dtype, the words of the message).
 DOMAINS = {
-    "positive": (lambda a: a > 0, "finite and > 0"),
-    "nonnegative": (lambda a: a >= 0, "finite and >= 0"),
-    "above_one": (lambda a: a > 1, "finite and > 1"),
-    "real": (lambda a: a == a, "finite"),
-    "count": (lambda a: (a >= 1) & (a % 1 == 0), "a whole number >= 1"),
+    "positive": (lambda a: _finite(a) & (a > 0), "finite and > 0"),
+    "nonnegative": (lambda a: _finite(a) & (a >= 0), "finite and >= 0"),
+    "above_one": (lambda a: _finite(a) & (a > 1), "finite and > 1"),
+    "real": (lambda a: _finite(a), "finite"),
+    "bound": (lambda a: a == a, "a number (infinities allowed), not NaN"),
+    "count": (lambda a: _finite(a) & (a >= 1) & (a % 1 == 0), "a whole number >= 1"),
 }
+
+
+def _finite(a: Any) -> Any:
+    return jnp.isfinite(a) if isinstance(a, jax.Array) else np.isfinite(a)
 
 SUPPORTED_FLOATS = tuple(np.dtype(t) for t in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
 _FLOAT_NAMES = "float16, bfloat16, float32 or float64"
@@ -79,7 +84,7 @@ def _check_domain(host: np.ndarray, dtype: np.dtype, arg: str, fname: str, domai
     ok, words = DOMAINS[domain]
     with np.errstate(over="ignore", invalid="ignore"):
         in_dtype = _flush_subnormals(host.astype(dtype))
-        good = np.isfinite(in_dtype) & np.asarray(ok(in_dtype))
+        good = np.asarray(ok(in_dtype))
     if np.all(good):
         return
     index = np.argmin(good.reshape(-1))
@@ -137,8 +142,7 @@ def check_traced(value: Any, arg: str, fname: str, domain: str, dtype: Any) -> N
     if value is None or is_concrete(value):
         return
     ok, words = DOMAINS[domain]
-    in_dtype = jnp.asarray(value).astype(dtype)
-    good = jnp.isfinite(in_dtype) & ok(in_dtype)
+    good = ok(jnp.asarray(value).astype(dtype))
     first_bad = jnp.ravel(value)[jnp.argmin(jnp.ravel(good))]
     checkify.check(jnp.all(good), f"{fname}: {arg} must be {words}, got {{}}", first_bad)
 

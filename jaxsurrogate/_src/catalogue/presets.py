@@ -12,7 +12,7 @@ the bug.
 
 from __future__ import annotations
 
-from jaxsurrogate._src.catalogue import exponential, norse, piecewise, smooth
+from jaxsurrogate._src.catalogue import counts, exponential, norse, piecewise, smooth
 
 # (name, base, H(0), defaults, what it reproduces, note)
 PRESETS = (
@@ -106,6 +106,11 @@ PRESETS = (
     ('spikingjelly.poisson_pass', piecewise.poisson_pass, 1, {},
      'SpikingJelly ``PoissonPass``: Bernoulli(x) spikes',
      'Stochastic; needs ``key``.'),
+    ('spikingjelly.multi_level_spike_count', counts.multispike, 0, {},
+     "SpikingJelly ``quantize.multi_level_spike_count`` and ``MultiLevelSpikeCount``",
+     "SpikingJelly's ``max_spike_count`` has no default; its ``grad_window=(lo, hi)`` is "
+     "``grad_low=lo, grad_high=hi``. At NaN it gives a NaN count and a zero gradient; "
+     "this gives 0 and NaN."),
     # spyx (spyx.axn; H(0) = 0)
     ('spyx.superspike', norse.superspike, 0, {"alpha": 25.0},
      'spyx ``axn.superspike(k)``',
