@@ -12,11 +12,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import jaxsurrogate as js
+
 FLOATS = (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64)
 
 # Shapes whose g is not symmetric, and shapes whose g is negative somewhere,
 # by the name of the shape whose maths it is (a preset's base).
-ASYMMETRIC = {"leaky_k_relu", "log_tailed_relu", "multispike", "s2nn", "spike_rate_escape"}
+ASYMMETRIC = {"leaky_k_relu", "log_tailed_relu", "multispike", "s2nn", "spike_rate_escape",
+              "local_zo"}  # a random g: symmetric in expectation only
 SIGNED = {"multi_gaussian", "squarewave_fourier_series",
           "spikingjelly.squarewave_fourier_series"}
 
@@ -58,17 +61,28 @@ def is_nonnegative(fn) -> bool:
     return maths_name(fn) not in SIGNED
 
 
+def spikes_are_valid(fn, out) -> bool:
+    """Whether every value of ``out`` is one the forward may take."""
+    values = spike_values(fn)
+    out = np.asarray(out, np.float64)
+    if values is None:
+        return bool(((out >= 0) & (out <= 1)).all())
+    return set(np.unique(out)) <= values
+
+
 def is_step(fn) -> bool:
     """Whether the forward is the Heaviside step (not stochastic, not its own forward)."""
     decl = fn.declaration
     return decl.forward is None and not decl.stochastic
 
 
-def spike_values(fn) -> set:
-    """Every value the forward may take (at its default parameters)."""
+def spike_values(fn) -> set | None:
+    """Every value the forward may take (at its default parameters); None: any in [0, 1]."""
     decl = fn.declaration
-    if decl.forward is not None:  # spike counts, 0 to D
+    if maths_name(fn) == "multispike":  # spike counts, 0 to D
         return set(map(float, range(int(decl.alpha) + 1)))
+    if decl.forward is not None:  # a noisy forward: analog values in [0, 1] too
+        return None
     if decl.stochastic:
         return {0.0, 1.0}
     return {0.0, 1.0, decl.at_zero}
@@ -78,6 +92,12 @@ def key_kwargs(fn) -> dict:
     """A fixed key for a stochastic spike function, nothing for the others."""
     decl = getattr(fn, "declaration", None)  # None: a lambda around a spike function
     return {"key": jax.random.key(0)} if decl is not None and decl.stochastic else {}
+
+
+def derivative_of(fn, x, *args, **kwargs):
+    """g at x, with the fixed key when g draws (a random backward): equal to grad_of."""
+    key = key_kwargs(fn) if "derivative" in fn.declaration.keyed else {}
+    return js.derivative(fn)(x, *args, **{**key, **kwargs})
 
 
 def spike_call(fn, x, *args, **kwargs):

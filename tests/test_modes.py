@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 import jaxsurrogate as js
 from jaxsurrogate._src import mechanism
-from tests.helpers import FLOATS, grad_of, is_step, key_kwargs, spike_call
+from tests.helpers import (
+    FLOATS,
+    derivative_of,
+    grad_of,
+    is_step,
+    key_kwargs,
+    spike_call,
+    spike_values,
+)
 
 ALL = [*js.names(), *js.presets()]
 WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
@@ -64,7 +72,7 @@ def test_symbolic_export_for_every_platform_serializes_and_runs(name):
     ct = jnp.linspace(0.5, 1.5, 15, dtype=jnp.float32).reshape(5, 3)
     ct_x = restored.vjp().call(x, alpha, key, ct)[0]
     want = jax.vjp(lambda v: _call(fn, v, alpha, key), x)[1](ct)[0]
-    np.testing.assert_array_equal(ct_x, want)
+    np.testing.assert_allclose(ct_x, want, rtol=3e-7, atol=1e-30)  # to float32 rounding
 
 
 def test_main_example_training_step_lowers_for_every_platform():
@@ -352,10 +360,12 @@ def test_alphas_across_the_whole_float_range_give_no_nan(name, exponent32, expon
             assert f"{name}: {fn.declaration.alpha_name} must be" in str(err)
             continue
         out = np.asarray(out)
-        if fn.declaration.forward is None:
-            assert np.isin(out, [0.0, 0.5, 1.0]).all(), (alpha, out)
-        else:  # spike counts: whole numbers up to alpha
+        if js.get(name).declaration.base.name == "multispike":  # counts up to alpha
             assert ((out == np.round(out)) & (out >= 0) & (out <= alpha)).all(), (alpha, out)
+        elif spike_values(fn) is None:  # a noisy forward: analog values too
+            assert ((out >= 0) & (out <= 1)).all(), (alpha, out)
+        else:
+            assert np.isin(out, [0.0, 0.5, 1.0]).all(), (alpha, out)
         assert np.isfinite(np.asarray(g)).all(), (dtype, alpha, np.asarray(x)[~np.isfinite(g)])
 
 
@@ -432,10 +442,9 @@ def test_subnormals_take_the_branch_their_spike_takes(dtype):
         normal = jnp.asarray([tiny, -tiny], dtype)
     for name in ALL:
         fn = js.get(name)
-        g = js.derivative(fn)
-        np.testing.assert_array_equal(np.asarray(g(x), np.float64),
-                                      np.asarray(g(normal).astype(dtype), np.float64),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            np.asarray(derivative_of(fn, x), np.float64),
+            np.asarray(derivative_of(fn, normal).astype(dtype), np.float64), err_msg=name)
         if is_step(fn):
             np.testing.assert_array_equal(fn(x), [1.0, 0.0])
     # The example of the issue: a log-tailed ReLU spikes at +sub and takes the x > 0 slope.

@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 import jaxsurrogate as js
 from tests.helpers import (
     FLOATS,
+    derivative_of,
     grad_of,
     grid,
     is_nonnegative,
     is_symmetric,
     spike_call,
-    spike_values,
+    spikes_are_valid,
 )
 
 ALL = [*js.names(), *js.presets()]
@@ -38,7 +39,7 @@ def test_finite_everywhere_but_nan(name):
         out, g = spike_call(fn, x), grad_of(fn, x)
         assert out.dtype == dtype and g.dtype == dtype
         out64, g64 = np.asarray(out, np.float64), np.asarray(g, np.float64)
-        assert set(np.unique(out64)) <= spike_values(fn), (dtype, out64)
+        assert spikes_are_valid(fn, out64), (dtype, out64)
         assert np.isfinite(g64[~nan]).all(), (dtype, x[~np.isfinite(g64) & ~nan])
         # A NaN input propagates into the gradient instead of being hidden.
         assert np.isnan(g64[nan]).all(), dtype
@@ -83,8 +84,8 @@ def test_properties(name, values):
     x = jnp.asarray(values, jnp.float32)
     out = spike_call(fn, x)
     g = grad_of(fn, x)
-    assert set(np.unique(np.asarray(out))) <= spike_values(fn)
-    np.testing.assert_array_equal(js.derivative(fn)(x), g)
+    assert spikes_are_valid(fn, out)
+    np.testing.assert_array_equal(derivative_of(fn, x), g)
     if is_nonnegative(fn):
         assert (np.asarray(g) >= 0).all()
     if is_symmetric(fn):

@@ -24,6 +24,7 @@ BAD_ALPHAS = {
     "real": [float("nan"), float("inf")],
     "count": [0.0, 1.5, float("nan")],
     "bound": [float("nan")],
+    "unit": [1.5, -0.1, float("nan")],
 }
 
 

@@ -42,12 +42,14 @@ class Declaration:
     aliases: tuple[str, ...] = ()
     alpha_name: str = "alpha"
     check: Maths | None = None
+    keyed: frozenset[str] = frozenset()  # the maths that draw: "forward", "derivative"
     doc: docs.Doc = dataclasses.field(default_factory=docs.Doc)
     preset_of: Declaration | None = None
 
     @property
     def stochastic(self) -> bool:
-        return self.probability is not None
+        """Whether a call needs a key: random spikes, or a random backward."""
+        return self.probability is not None or bool(self.keyed)
 
     @property
     def learnable(self) -> bool:
@@ -112,8 +114,10 @@ def _read_signature(g: Maths, who: str) -> tuple[str, Any, dict[str, Any]]:
         raise TypeError(f"{who}: can't read the signature of {g!r}") from err
     usage = f"{who}: the derivative must be g(x[, alpha=DEFAULT][, *, param=DEFAULT, ...])"
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    keyword = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
-    if len(positional) + len(keyword) != len(parameters) or not 1 <= len(positional) <= 2:
+    keyword = [p for p in parameters if p.kind is p.KEYWORD_ONLY and not _is_key(p)]
+    keys = [p for p in parameters if _is_key(p)]
+    if len(positional) + len(keyword) + len(keys) != len(parameters) \
+            or not 1 <= len(positional) <= 2:
         raise TypeError(f"{usage}; got {inspect.signature(g)}")
     alpha, name = None, "alpha"
     if len(positional) == 2:
@@ -128,6 +132,15 @@ def _read_signature(g: Maths, who: str) -> tuple[str, Any, dict[str, Any]]:
     return name, alpha, {p.name: p.default for p in keyword}
 
 
+def _is_key(p: inspect.Parameter) -> bool:
+    """A keyword-only ``key`` without a default: the maths draws from the call's key."""
+    return p.name == "key" and p.kind is p.KEYWORD_ONLY and p.default is p.empty
+
+
+def _draws(fn: Maths | None) -> bool:
+    return fn is not None and any(map(_is_key, inspect.signature(fn).parameters.values()))
+
+
 def _check_same_call(fn: Maths | None, role: str, alpha: Any, params: Mapping[str, Any],
                      who: str) -> None:
     """The primitive, forward and probability are called exactly as g is; check without x."""
@@ -138,7 +151,8 @@ def _check_same_call(fn: Maths | None, role: str, alpha: Any, params: Mapping[st
     with_x = role != "check"
     args = (0.0,) * with_x + (() if alpha is None else (1.0,))
     try:
-        inspect.signature(fn).bind(*args, **dict.fromkeys(params, 1.0))
+        inspect.signature(fn).bind(*args, **dict.fromkeys(params, 1.0),
+                                   **({"key": None} if _draws(fn) else {}))
     except TypeError as err:
         want = ", ".join(["x"] * with_x + ["alpha"] * (alpha is not None))
         want += ", *, " + ", ".join(params) if params else ""
@@ -173,13 +187,17 @@ def declare(g: Maths, *, name: str | None = None, at_zero: float = 0.0,
         _check_same_call(fn, role, alpha, params, who)
     if forward is not None and probability is not None:
         raise ValueError(f"{who}: give forward or probability, not both")
+    if _draws(primitive) or _draws(probability):
+        raise TypeError(f"{who}: only the derivative and the forward may draw from a key")
+    keyed = frozenset(role for role, fn in (("forward", forward), ("derivative", g))
+                      if _draws(fn))
     for alias in aliases:
         check_name(alias, who, "alias")
     return Declaration(name=name, derivative=g, alpha=alpha, params=params,
                        at_zero=check_at_zero(at_zero, who), primitive=primitive,
                        forward=forward, probability=probability, domains=domains,
                        aliases=tuple(aliases), alpha_name=alpha_name, check=check,
-                       doc=docs.parse(g.__doc__))
+                       keyed=keyed, doc=docs.parse(g.__doc__))
 
 
 def derive(base: Declaration, name: str, *, alpha: Any, at_zero: Any, params: Mapping[str, Any],

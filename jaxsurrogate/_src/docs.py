@@ -25,7 +25,8 @@ _STEP = r"f(x) = H(x), \qquad "
 # Every example starts with these; a shape's own example need not repeat them.
 _IMPORTS = ">>> import jax, jax.numpy as jnp, jaxsurrogate as js"
 _DOMAIN_WORDS = {"positive": "> 0", "nonnegative": ">= 0", "above_one": "> 1",
-                 "real": "finite", "bound": "not NaN", "count": "a whole number >= 1"}
+                 "real": "finite", "bound": "not NaN", "count": "a whole number >= 1",
+                 "unit": "in [0, 1]"}
 _H0_WORDS = {0.0: "``x > 0``", 1.0: "``x >= 0``", 0.5: "``x > 0``, 1/2 at ``x = 0``"}
 
 
@@ -115,8 +116,9 @@ def args_section(decl: Any, meanings: Mapping[str, str]) -> str:
     lines += [_arg_line(k, meanings.get(k, ""), decl.domain(k), v)
               for k, v in decl.defaults().items()]
     if decl.stochastic:
-        lines.append("key: a PRNG key (``jax.random.key(seed)``); required, the spikes are "
-                     "drawn from it.")
+        drawn = "the backward draws from it" if decl.keyed == {"derivative"} else \
+            "the spikes are drawn from it"
+        lines.append(f"key: a PRNG key (``jax.random.key(seed)``); required, {drawn}.")
     if decl.learnable:
         lines.append("learn_alpha: if True, alpha's cotangent is ``ct * dS/dalpha`` of the "
                      "primitive S; if False (the default) it is zero, as in Norse.")
@@ -126,7 +128,7 @@ def args_section(decl: Any, meanings: Mapping[str, str]) -> str:
 def returns_section(decl: Any, own: str) -> str:
     if own:
         return own
-    if decl.stochastic:
+    if decl.probability is not None:
         return "Random spikes, 0 or 1, in ``x``'s dtype."
     if decl.forward is not None:
         return "The declared forward, in ``x``'s dtype."
@@ -153,7 +155,7 @@ def render(decl: Any) -> str:
     parts = [doc.summary]
     math = doc.math or (base.doc.math if base is not None else "")
     if math:
-        if "f(x)" not in math and not decl.stochastic and decl.forward is None:
+        if "f(x)" not in math and decl.probability is None and decl.forward is None:
             math = _STEP + math
         parts.append(".. math::\n" + _indent(math))
     if doc.body:

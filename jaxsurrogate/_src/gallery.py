@@ -10,6 +10,7 @@ import math
 import os
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -41,8 +42,9 @@ def curves(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Any
 
     fn = js.get(name)
     xs = jnp.asarray(x, jnp.float32)
-    # The derivative needs no key, even for the stochastic shapes.
-    g = np.asarray(js.derivative(fn)(xs))
+    # Only a random backward (g draws) needs a key: one draw is shown.
+    key = {"key": jax.random.key(0)} if "derivative" in fn.declaration.keyed else {}
+    g = np.asarray(js.derivative(fn)(xs, **key))
     s_fn = js.primitive(fn)
     s = None if s_fn is None else np.asarray(s_fn(xs))
     return g, s, getattr(fn, "declaration").alpha

@@ -40,7 +40,7 @@ class Operands:
     x: Array
     alpha: Any
     params: dict[str, Any]
-    noise: Array | None
+    key: Any
     static: tuple[tuple[str, float], ...]
     learn_alpha: bool
 
@@ -83,7 +83,8 @@ def _merge_static(alpha: Any, params: Mapping[str, Any], static: tuple) -> tuple
 
 
 def bind(decl: Declaration, x: Any, alpha: Any, params: Mapping[str, Any], *, key: Any = None,
-         learn_alpha: Any = False, checked: bool = False, draws: bool = True) -> Operands:
+         learn_alpha: Any = False, checked: bool = False, needs_key: bool | None = None
+         ) -> Operands:
     """Checks one call's arguments, the same way for every entry point.
 
     Args:
@@ -91,8 +92,9 @@ def bind(decl: Declaration, x: Any, alpha: Any, params: Mapping[str, Any], *, ke
         x, alpha, params, key, learn_alpha: the caller's arguments (alpha
             ``UNSET`` for the default).
         checked: also emit ``checkify`` checks for traced parameters.
-        draws: whether a stochastic declaration draws its noise from ``key``
-            (the derivative and the primitive draw nothing and take no key).
+        needs_key: whether this entry point draws from ``key`` (default: the
+            spikes', ``decl.stochastic``; the derivative needs one only if g
+            draws, the primitive never).
     """
     fname = decl.name
     x = validation.floating_array(x, fname)
@@ -131,13 +133,12 @@ def bind(decl: Declaration, x: Any, alpha: Any, params: Mapping[str, Any], *, ke
     if learn_alpha and decl.primitive is None:
         raise ValueError(f"{fname}: learn_alpha=True needs a declared primitive S(x, alpha); "
                          f"{fname} declares none")
-    noise = None
-    if decl.stochastic and draws:
-        noise = jax.random.uniform(validation.key(key, fname), x.shape, dtype)
+    if decl.stochastic if needs_key is None else needs_key:
+        key = validation.key(key, fname)
     elif key is not None:
         raise TypeError(f"{fname}: is deterministic and takes no key")
     alpha, values, static = _split_static(alpha, values)
-    return Operands(x, alpha, values, noise, static, learn_alpha)
+    return Operands(x, alpha, values, key, static, learn_alpha)
 
 
 # --------------------------------------------------------------------------
@@ -197,17 +198,29 @@ def _in_compute_dtype(x: Array, alpha: Any, params: Mapping[str, Any]) -> tuple:
     return x.astype(dtype), None if alpha is None else _fit(alpha, x.ndim, dtype), fitted
 
 
-def _forward(decl: Declaration, x: Array, alpha: Any, params: Any, noise: Any) -> Array:
+# Each of the maths that draws gets its own stream of the call's key.
+_STREAMS = {"forward": 1, "derivative": 2}
+
+
+def _stream(decl: Declaration, role: str, key: Any) -> dict[str, Any]:
+    return {"key": jax.random.fold_in(key, _STREAMS[role])} if role in decl.keyed else {}
+
+
+def _forward(decl: Declaration, x: Array, alpha: Any, params: Any, key: Any) -> Array:
     if decl.probability is None and decl.forward is None:
         return _step(x, decl.at_zero)
     xc, ac, pc = _in_compute_dtype(x, alpha, params)
+    xc = _without_subnormals(xc)
     if decl.probability is not None:
+        noise = jax.random.uniform(key, x.shape, xc.dtype)
         return (noise < decl.call(decl.probability, xc, ac, pc)).astype(x.dtype)
+    pc = {**pc, **_stream(decl, "forward", key)}
     return decl.call(decl.forward, xc, ac, pc).astype(x.dtype)
 
 
-def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any, ct: Array) -> Array:
+def _grad_x(decl: Declaration, x: Array, alpha: Any, params: Any, ct: Array, key: Any) -> Array:
     xc, ac, pc = _in_compute_dtype(x, alpha, params)
+    pc = {**pc, **_stream(decl, "derivative", key)}
     g = decl.call(decl.derivative, _without_subnormals(xc), ac, pc)
     return (ct.astype(xc.dtype) * g).astype(x.dtype)
 
@@ -239,21 +252,21 @@ def _reverse_core(decl: Declaration, learn_alpha: bool, static: tuple) -> Callab
     # custom_vjp they would become arrays, and the backward would round
     # alpha / sqrt(pi) in float32 where derivative(f) folds it in float64.
     @jax.custom_vjp
-    def spikes(x, alpha, params, noise):
-        return _forward(decl, x, *_merge_static(alpha, params, static), noise)
+    def spikes(x, alpha, params, key):
+        return _forward(decl, x, *_merge_static(alpha, params, static), key)
 
-    def spikes_and_residuals(x, alpha, params, noise):
-        # Residuals: x and the parameters (scalars or per-neuron arrays), not
-        # g: recomputing g costs what loading a saved one would.
-        return spikes(x, alpha, params, noise), (x, alpha, params)
+    def spikes_and_residuals(x, alpha, params, key):
+        # Residuals: x, the parameters (scalars or per-neuron arrays) and the
+        # key, not g: recomputing g costs what loading a saved one would.
+        return spikes(x, alpha, params, key), (x, alpha, params, key)
 
     def cotangents(residuals, ct):
-        x, alpha, params = residuals
+        x, alpha, params, key = residuals
         merged = _merge_static(alpha, params, static)
         # A compiled-in alpha is a constant: nothing to learn.
         learn = learn_alpha and alpha is not None
         ga = _grad_alpha(decl, x, alpha, merged[1], ct) if learn else None
-        return _grad_x(decl, x, *merged, ct), ga, None, None
+        return _grad_x(decl, x, *merged, ct, key), ga, None, None
 
     spikes.defvjp(spikes_and_residuals, cotangents)
     return spikes
@@ -262,17 +275,17 @@ def _reverse_core(decl: Declaration, learn_alpha: bool, static: tuple) -> Callab
 def _forward_mode_core(decl: Declaration, learn_alpha: bool,
                        static: tuple) -> Callable[..., Array]:
     @jax.custom_jvp
-    def spikes(x, alpha, params, noise):
-        return _forward(decl, x, *_merge_static(alpha, params, static), noise)
+    def spikes(x, alpha, params, key):
+        return _forward(decl, x, *_merge_static(alpha, params, static), key)
 
     @spikes.defjvp
     def spikes_and_tangent(primals, tangents):
-        x, alpha, params, noise = primals
+        x, alpha, params, key = primals
         merged = _merge_static(alpha, params, static)
-        tangent = _grad_x(decl, x, *merged, tangents[0])
+        tangent = _grad_x(decl, x, *merged, tangents[0], key)
         if learn_alpha and alpha is not None:
             tangent = tangent + _tangent_alpha(decl, x, alpha, merged[1], tangents[1])
-        return spikes(x, alpha, params, noise), tangent
+        return spikes(x, alpha, params, key), tangent
 
     return spikes
 
@@ -285,21 +298,21 @@ def spike_kernel(decl: Declaration, mode: str, learn_alpha: bool) -> Callable[..
     """The jitted spikes of a declaration (as ``jax.nn`` jits its functions)."""
 
     @functools.partial(jax.jit, static_argnames="static")
-    def kernel(x, alpha, params, noise, static):
-        return _CORES[mode](decl, learn_alpha, static)(x, alpha, params, noise)
+    def kernel(x, alpha, params, key, static):
+        return _CORES[mode](decl, learn_alpha, static)(x, alpha, params, key)
 
     return kernel
 
 
 @functools.partial(jax.jit, static_argnums=0, static_argnames="static")
-def derivative_kernel(decl: Declaration, x: Array, alpha: Any, params: Any,
+def derivative_kernel(decl: Declaration, x: Array, alpha: Any, params: Any, key: Any,
                       static: tuple) -> Array:
     alpha, params = _merge_static(alpha, params, static)
-    return _grad_x(decl, x, alpha, params, jnp.ones_like(x))
+    return _grad_x(decl, x, alpha, params, jnp.ones_like(x), key)
 
 
 @functools.partial(jax.jit, static_argnums=0, static_argnames="static")
-def primitive_kernel(decl: Declaration, x: Array, alpha: Any, params: Any,
+def primitive_kernel(decl: Declaration, x: Array, alpha: Any, params: Any, key: Any,
                      static: tuple) -> Array:
     alpha, params = _merge_static(alpha, params, static)
     xc, ac, pc = _in_compute_dtype(x, alpha, params)

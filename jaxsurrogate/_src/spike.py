@@ -25,12 +25,12 @@ def _parameter(name: str, kind: Any, default: Any = inspect.Parameter.empty) -> 
     return inspect.Parameter(name, kind, default=default)
 
 
-def _signature(decl: Declaration, *, spikes: bool) -> inspect.Signature:
+def _signature(decl: Declaration, *, spikes: bool, key: bool = False) -> inspect.Signature:
     p = inspect.Parameter
     parameters = [_parameter("x", p.POSITIONAL_OR_KEYWORD)]
     if decl.alpha is not None:
         parameters.append(_parameter(decl.alpha_name, p.POSITIONAL_OR_KEYWORD, decl.alpha))
-    if spikes and decl.stochastic:
+    if (spikes and decl.stochastic) or key:
         parameters.append(_parameter("key", p.KEYWORD_ONLY))
     parameters += [_parameter(k, p.KEYWORD_ONLY, v) for k, v in decl.params.items()]
     if spikes and decl.learnable:
@@ -60,7 +60,7 @@ class SpikeFunction:
         ops = mechanism.bind(self.declaration, x, _positional(self.declaration, alpha), params,
                              key=key, learn_alpha=learn_alpha, checked=self.checked)
         kernel = mechanism.spike_kernel(self.declaration, self.mode, ops.learn_alpha)
-        return kernel(ops.x, ops.alpha, ops.params, ops.noise, static=ops.static)
+        return kernel(ops.x, ops.alpha, ops.params, ops.key, static=ops.static)
 
     def __reduce__(self) -> tuple:
         return self._recipe
@@ -83,18 +83,20 @@ class DeclaredMaths:
         self._spike_function = fn
         self._kernel = {"derivative": mechanism.derivative_kernel,
                         "primitive": mechanism.primitive_kernel}[kind]
+        # Only a derivative that draws (a random backward) takes a key.
+        self._needs_key = kind == "derivative" and "derivative" in decl.keyed
         self._reduce = (derivative if kind == "derivative" else primitive, (fn,))
         self.__name__ = self.__qualname__ = f"{decl.name}_{kind}"
         self.__module__ = "jaxsurrogate"
         self.__doc__ = (f"The {kind} of :func:`{decl.name}`, "
                         f"{'g' if kind == 'derivative' else 'S'}(x, alpha, **params).")
-        self.__signature__ = _signature(decl, spikes=False)
+        self.__signature__ = _signature(decl, spikes=False, key=self._needs_key)
 
-    def __call__(self, x: Any, *alpha: Any, **params: Any) -> Array:
+    def __call__(self, x: Any, *alpha: Any, key: Any = None, **params: Any) -> Array:
         decl = self._spike_function.declaration
-        ops = mechanism.bind(decl, x, _positional(decl, alpha), params,
-                             checked=self._spike_function.checked, draws=False)
-        return self._kernel(decl, ops.x, ops.alpha, ops.params, static=ops.static)
+        ops = mechanism.bind(decl, x, _positional(decl, alpha), params, key=key,
+                             checked=self._spike_function.checked, needs_key=self._needs_key)
+        return self._kernel(decl, ops.x, ops.alpha, ops.params, ops.key, static=ops.static)
 
     def __reduce__(self) -> tuple:
         return self._reduce
@@ -168,7 +170,10 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
             defaults, domains and H(0).
         primitive: ``S`` with dS/dx = g, called like g; lets callers pass
             ``learn_alpha=True`` to get alpha's cotangent ``ct * dS/dalpha``.
-        forward: a deterministic forward, called like g, replacing the step.
+        forward: a forward, called like g, replacing the step. A forward or
+            a derivative with a keyword-only ``key`` (no default) draws from
+            the call's key (its own stream of it): a noisy forward, or a
+            random backward; the spike function then needs ``key=``.
         probability: makes the forward stochastic: spikes are drawn as
             Bernoulli(``probability(x, ...)``) from the ``key`` the caller passes.
         at_zero: H(0): 0 (Norse, snnTorch), 1 (SpikingJelly, braintools) or
@@ -177,8 +182,8 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
         aliases: other names :func:`register` files it under.
         domains: ``{"alpha": "above_one", "h": "nonnegative", ...}``: each
             parameter's domain, ``"positive"`` (the default), ``"nonnegative"``,
-            ``"above_one"``, ``"real"``, ``"bound"`` (any number but NaN) or
-            ``"count"`` (a whole number >= 1).
+            ``"above_one"``, ``"real"``, ``"bound"`` (any number but NaN),
+            ``"count"`` (a whole number >= 1) or ``"unit"`` (in [0, 1]).
         check: ``check(alpha, **params)`` for rules between parameters:
             returns what is wrong (a sentence) or None; called on concrete
             values at every call.

@@ -24,6 +24,7 @@ DOMAINS = {
     "real": (lambda a: _finite(a), "finite"),
     "bound": (lambda a: a == a, "a number (infinities allowed), not NaN"),
     "count": (lambda a: _finite(a) & (a >= 1) & (a % 1 == 0), "a whole number >= 1"),
+    "unit": (lambda a: _finite(a) & (a >= 0) & (a <= 1), "in [0, 1]"),
 }
 
 
