@@ -60,6 +60,12 @@ def escape_bars(lines: list[str]) -> list[str]:
 
 def _process_docstring(app: Any, what: str, name: str, obj: Any, options: Any,
                        lines: list[str]) -> None:
+    own = inspect.getdoc(type(obj)) or ""
+    if what == "data" and lines and own and lines[0].strip() == own.splitlines()[0].strip():
+        # A constant (a str, a tuple) without a ``#:`` comment: autodoc would
+        # show its type's docstring ("Built-in immutable sequence..."). The
+        # page says what it is.
+        lines.clear()
     escape_bars(lines)
 
 
