@@ -216,32 +216,53 @@ def loss_and_accuracy(logits: Array, labels: Array) -> tuple[Array, Array]:
 # Command line and training loop
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default once, and none where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False \
+                or "%(default)" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser(description: str, *,
            compare: bool = False) -> argparse.ArgumentParser:
     """The flags every digits example shares."""
-    ap = argparse.ArgumentParser(
-        description=description,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap = argparse.ArgumentParser(description=description,
+                                 formatter_class=_HelpFormatter)
     ap.add_argument("--surrogate", default="super",
-                    help="a jaxsurrogate name, alias or preset "
-                         "(see jaxsurrogate.names() and .presets())")
+                    help="a jaxsurrogate name, alias or preset, e.g. super, "
+                         "heavi_erfc, snntorch.atan (python -c 'import "
+                         "jaxsurrogate as js; print(js.names(), js.presets())' "
+                         "lists them)")
     ap.add_argument("--alpha", type=float, default=None,
-                    help="override the surrogate's default alpha")
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
+                    help="the surrogate's alpha (default: the surrogate's own, "
+                         "e.g. 100 for super)")
+    ap.add_argument("--epochs", type=int, default=10,
+                    help="passes over the training digits")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the initial weights, the batch order and "
+                         "the spike encoding (the train/test split is fixed)")
     ap.add_argument("--steps", type=int, default=16,
                     help="simulation time steps T per digit")
-    ap.add_argument("--encoding", choices=("rate", "latency"), default="rate")
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--encoding", choices=("rate", "latency"), default="rate",
+                    help="rate: each pixel spikes at every step with "
+                         "probability = its intensity; latency: each pixel "
+                         "brighter than 0.1 spikes once, brighter ones earlier")
+    ap.add_argument("--hidden", type=int, default=128,
+                    help="number of LIF neurons in the hidden layer")
+    ap.add_argument("--batch-size", type=int, default=32,
+                    help="digits per training step")
+    ap.add_argument("--lr", type=float, default=2e-3,
+                    help="Adam's learning rate")
     ap.add_argument("--limit", type=int, default=None,
-                    help="use only this many digits (stratified), for tests")
+                    help="use only this many digits (stratified), for quick "
+                         "runs (default: all 1797)")
     # By default a first run leaves its plots where the user can open them.
-    default_out = Path("runs") / Path(sys.argv[0]).stem
-    ap.add_argument("--out", type=Path, default=default_out,
-                    help="write metrics.json and PNG plots here "
-                         f"(default: {default_out})")
+    ap.add_argument("--out", type=Path, default=Path("runs") / Path(sys.argv[0]).stem,
+                    help="write metrics.json, learning_curves.png and "
+                         "raster.png here")
     ap.add_argument("--no-progress", action="store_true",
                     help="no tqdm progress bar")
     if compare:
@@ -253,7 +274,8 @@ def parser(description: str, *,
 # step(images, labels, key) -> (loss, accuracy); the framework's update
 # happens inside, on state the closure owns.
 StepFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
-# evaluate(images, labels, key) -> (accuracy, hidden spikes (T, B, H))
+# evaluate(images, labels, key) -> (accuracy, hidden spikes (T, B, H)[,
+# predicted classes (B,)])
 EvalFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
 
 
@@ -270,7 +292,11 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         ``test_accuracy_per_epoch``; every step's loss (``step_losses``);
         final ``test_accuracy``;
         ``train_seconds`` (wall time of the loop, compilation included) and
-        the test hidden spikes of the last evaluation (``raster``, not JSON).
+        the test hidden spikes of the last evaluation (``raster``, not JSON);
+        ``hidden_spikes_per_epoch`` (hidden spikes over all test digits after
+        each epoch) and ``silent_epochs`` (those with none: the readout saw
+        nothing), warned about on stderr; ``raster_prediction``, the class
+        predicted for the raster's digit, where ``evaluate`` returns it.
     """
     from tqdm.auto import tqdm
 
@@ -283,10 +309,12 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
     eval_key = jax.random.key(seed + 1)
     history: dict[str, Any] = {"train_loss": [], "train_accuracy": [],
                                "test_accuracy_per_epoch": [],
-                               "step_losses": []}
+                               "step_losses": [],
+                               "hidden_spikes_per_epoch": [],
+                               "silent_epochs": []}
     start = time.perf_counter()
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
-    for _ in bar:
+    for epoch in bar:
         perm = order.permutation(n)
         losses, accs = [], []
         for b in range(n // batch_size):
@@ -300,14 +328,39 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         history["step_losses"].extend(losses)
         history["train_loss"].append(float(np.mean(losses)))
         history["train_accuracy"].append(float(np.mean(jax.device_get(accs))))
-        test_acc, raster = evaluate(data.x_test, data.y_test, eval_key)
+        test_acc, raster, *predicted = evaluate(data.x_test, data.y_test,
+                                                eval_key)
         history["test_accuracy_per_epoch"].append(float(test_acc))
+        n_spikes = int(np.asarray(raster).sum())
+        history["hidden_spikes_per_epoch"].append(n_spikes)
+        if n_spikes == 0:
+            history["silent_epochs"].append(epoch + 1)
+            if len(history["silent_epochs"]) == 1:
+                tqdm.write(silent_warning(epoch + 1, len(data.y_test)),
+                           file=sys.stderr)
         bar.set_postfix(loss=f"{history['train_loss'][-1]:.3f}",
                         test_acc=f"{float(test_acc):.3f}")
     history["train_seconds"] = time.perf_counter() - start
     history["test_accuracy"] = history["test_accuracy_per_epoch"][-1]
     history["raster"] = np.asarray(raster)
+    if predicted:
+        history["raster_prediction"] = int(np.asarray(predicted[0])[0])
+    silent = history["silent_epochs"]
+    if len(silent) > 1 and silent[-1] == epochs:
+        tqdm.write(f"warning: the hidden layer was silent in {len(silent)} of "
+                   f"{epochs} epochs, the last included", file=sys.stderr)
     return history
+
+
+def silent_warning(epoch: int, n_test: int) -> str:
+    """The warning for a hidden layer that did not spike (``epoch`` from 1)."""
+    return (f"warning: the hidden layer was silent after epoch {epoch}: no "
+            f"spike for any of the {n_test} test digits, so the readout sees "
+            f"nothing and the network can only guess. Its input may be too weak "
+            f"to reach the threshold (--encoding latency gives each pixel at "
+            f"most one spike; --encoding rate, the default, drives it harder), "
+            f"or the surrogate's gradient may not reach the membrane potentials "
+            f"(try a wider surrogate).")
 
 
 def run_info(args: argparse.Namespace, surrogate: Surrogate,
@@ -342,7 +395,9 @@ def write_outputs(out: Path | None, metrics: dict[str, Any],
     plot_learning_curves(metrics, out / "learning_curves.png")
     if raster is not None:
         plot_raster(raster[:, 0, :], data.x_test[0], int(data.y_test[0]),
-                    out / "raster.png", title=metrics.get("surrogate", ""))
+                    out / "raster.png", surrogate=metrics.get("surrogate", ""),
+                    alpha=metrics.get("alpha"),
+                    predicted=metrics.get("raster_prediction"))
     print(f"wrote {out}/metrics.json, learning_curves.png, raster.png")
 
 
@@ -399,18 +454,26 @@ def plot_learning_curves(metrics: dict[str, Any], path: Path) -> None:
 
 
 def plot_raster(spikes: np.ndarray, image: np.ndarray, label: int,
-                path: Path, title: str = "") -> None:
-    """Hidden-layer spikes (T, H) of one digit, next to the digit."""
+                path: Path, surrogate: str = "", alpha: float | None = None,
+                predicted: int | None = None) -> None:
+    """Hidden-layer spikes (T, H) of one digit, next to the digit.
+
+    The title names the surrogate and its alpha, and the class the network
+    predicted for the digit (where known).
+    """
     plt = _pyplot()
     fig, (ax_img, ax_r) = plt.subplots(
         1, 2, figsize=(9, 3.5), gridspec_kw={"width_ratios": [1, 3]})
     ax_img.imshow(np.reshape(image, (8, 8)), cmap="gray_r")
-    ax_img.set(title=f"test digit (label {label})", xticks=[], yticks=[])
+    guess = "" if predicted is None else f"\npredicted {predicted}"
+    ax_img.set(title=f"test digit, label {label}{guess}", xticks=[], yticks=[])
     t, neuron = np.nonzero(np.asarray(spikes))
     ax_r.scatter(t, neuron, marker="|", s=20, color="black")
     ax_r.set(xlabel="time step", ylabel="hidden neuron",
              xlim=(-0.5, spikes.shape[0] - 0.5), ylim=(-1, spikes.shape[1]),
-             title=f"hidden spikes ({int(spikes.sum())} in total) {title}")
+             title=f"hidden spikes ({int(spikes.sum())} in total)")
+    fig.suptitle(f"surrogate {surrogate}"
+                 + ("" if alpha is None else f", alpha {alpha:g}"))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -81,9 +81,10 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
     @eqx.filter_jit
     def evaluate(model: SNN, images: jax.Array, labels: jax.Array,
-                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+                 key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         logits, spikes = model(images, key)
-        return digits.loss_and_accuracy(logits, labels)[1], spikes
+        return (digits.loss_and_accuracy(logits, labels)[1], spikes,
+                jnp.argmax(logits, axis=-1))
 
     # digits.fit drives a stateful step; the pure state lives in this cell.
     state = {"model": model, "opt": opt_state}
@@ -102,6 +103,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = digits.parser(__doc__.splitlines()[0]).parse_args(argv)
+    digits.resolve_surrogate(args.surrogate, args.alpha)  # fails fast
     start = time.perf_counter()
     data = digits.load_digits(args.limit)
     metrics = train(args, data)

@@ -63,9 +63,10 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
     @jax.jit
     def evaluate(params: hk.Params, images: jax.Array, labels: jax.Array,
-                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+                 key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         logits, spikes = net.apply(params, images, key)
-        return digits.loss_and_accuracy(logits, labels)[1], spikes
+        return (digits.loss_and_accuracy(logits, labels)[1], spikes,
+                jnp.argmax(logits, axis=-1))
 
     # digits.fit drives a stateful step; the pure state lives in this cell.
     state = {"params": params, "opt": tx.init(params)}
@@ -84,6 +85,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = digits.parser(__doc__.splitlines()[0]).parse_args(argv)
+    digits.resolve_surrogate(args.surrogate, args.alpha)  # fails fast
     start = time.perf_counter()
     data = digits.load_digits(args.limit)
     metrics = train(args, data)

@@ -112,7 +112,8 @@ class Trainer:
         def evaluate(params, images, labels, key_bits):
             key = jax.random.wrap_key_data(key_bits)
             logits, spikes = forward(params, images, key, cfg)
-            return digits.loss_and_accuracy(logits, labels)[1], spikes
+            return (digits.loss_and_accuracy(logits, labels)[1], spikes,
+                    jnp.argmax(logits, axis=-1))
 
         # Initialised inside jit so that every process builds its replica
         # on its own devices (no host-to-global device_put).
@@ -125,7 +126,7 @@ class Trainer:
         # The test set (450 digits) needn't divide over the devices:
         # evaluation runs replicated.
         self._evaluate = jax.jit(evaluate, in_shardings=(repl,) * 4,
-                                 out_shardings=(repl, repl))
+                                 out_shardings=(repl, repl, repl))
         self.shard_shapes: list[tuple[int, ...]] = []
 
     def global_array(self, sharding: NamedSharding,
@@ -157,7 +158,7 @@ class Trainer:
         return loss, acc
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray,
-                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+                 key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         return self._evaluate(self.params,
                               self.global_array(self.replicated, images),
                               self.global_array(self.replicated, labels),
@@ -190,10 +191,42 @@ def train(args: argparse.Namespace, devices: list[Any],
             "batch_shard_shapes": trainer.shard_shapes}
 
 
+def plot_comparison(sharded: dict[str, Any], single: dict[str, Any],
+                    path: Path) -> None:
+    """The sharded run beside the one-device run: step losses, epoch losses,
+    test accuracy."""
+    plt = digits._pyplot()
+    fig, (ax_step, ax_loss, ax_acc) = plt.subplots(1, 3, figsize=(13, 3.6))
+    n = sharded["n_devices"]
+    runs = ((f"sharded over {n} devices", sharded, "C0", "o", "-"),
+            ("one device", single, "C1", "s", "--"))
+    for label, m, color, marker, ls in runs:
+        steps = np.arange(1, len(m["step_losses"]) + 1)
+        ax_step.plot(steps, m["step_losses"], color=color, ls=ls, lw=1, label=label)
+        epochs = np.arange(1, len(m["train_loss"]) + 1)
+        ax_loss.plot(epochs, m["train_loss"], color=color, ls=ls, marker=marker,
+                     label=label)
+        ax_acc.plot(epochs, m["test_accuracy_per_epoch"], color=color, ls=ls,
+                    marker=marker, label=label)
+    ax_step.set(xlabel="step", ylabel="train loss", title="loss per step")
+    ax_loss.set(xlabel="epoch", ylabel="train loss", title="loss per epoch")
+    ax_acc.set(xlabel="epoch", ylabel="test accuracy", title="test accuracy",
+               ylim=(0, 1))
+    ax_acc.legend()
+    fig.suptitle(f"jax.sharding SNN on digits, surrogate {sharded['surrogate']}: "
+                 f"largest |sharded - single| step loss {sharded['max_abs_diff']:.2g} "
+                 f"over the first {sharded['check_steps']} steps, "
+                 f"{sharded['max_abs_diff_all_steps']:.2g} over all")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = digits.parser(__doc__.splitlines()[0])
     ap.add_argument("--check-single-device", action="store_true",
-                    help="also train on one device and compare loss curves")
+                    help="also train on one device from the same seed, "
+                         "compare the loss curves and plot both")
     ap.add_argument("--check-steps", type=int, default=5,
                     help="how many first steps must agree within tolerance")
     ap.add_argument("--tolerance", type=float, default=1e-5,
@@ -203,13 +236,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--coordinator", default=None,
                     help="with --distributed: HOST:PORT of process 0, where "
                          "the cluster can't be detected")
-    ap.add_argument("--num-processes", type=int, default=None)
-    ap.add_argument("--process-id", type=int, default=None)
+    ap.add_argument("--num-processes", type=int, default=None,
+                    help="with --distributed: how many processes, where the "
+                         "cluster can't be detected")
+    ap.add_argument("--process-id", type=int, default=None,
+                    help="with --distributed: this process's index, from 0, "
+                         "where the cluster can't be detected")
     args = ap.parse_args(argv)
     if args.distributed:
         # None lets JAX detect the cluster (TPU pod, SLURM, Open MPI, k8s).
         jax.distributed.initialize(args.coordinator, args.num_processes,
                                    args.process_id)
+    digits.resolve_surrogate(args.surrogate, args.alpha)  # fails fast
     start = time.perf_counter()
     data = digits.load_digits(args.limit)
     devices = jax.devices()
@@ -218,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = train(args, devices, data)
     print(digits.summary(metrics))
     ok = True
+    single = None
     if args.check_single_device:
         # This process's first device: with several processes each one
         # trains its own one-device reference.
@@ -228,6 +267,9 @@ def main(argv: list[str] | None = None) -> None:
         ok = early <= args.tolerance
         metrics["single_device_train_loss"] = single["train_loss"]
         metrics["single_device_step_losses"] = single["step_losses"]
+        metrics["single_device_test_accuracy_per_epoch"] = single[
+            "test_accuracy_per_epoch"]
+        metrics["single_device_test_accuracy"] = single["test_accuracy"]
         metrics["check_steps"] = args.check_steps
         metrics["max_abs_diff"] = early
         metrics["max_abs_diff_all_steps"] = float(np.max(diffs))
@@ -243,6 +285,8 @@ def main(argv: list[str] | None = None) -> None:
               f"difference flips a spike)")
     if jax.process_index() == 0:
         digits.write_outputs(args.out, metrics, data)
+        if args.out is not None and single is not None:
+            plot_comparison(metrics, single, args.out / "learning_curves.png")
     print(f"total wall time {time.perf_counter() - start:.1f} s")
     if not ok:
         sys.exit(1)

@@ -66,10 +66,11 @@ def train_step(model: SNN, optimizer: nnx.Optimizer, images: jax.Array,
 
 @nnx.jit
 def evaluate(model: SNN, images: jax.Array, labels: jax.Array,
-             key: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Test accuracy and the hidden spikes of every test digit."""
+             key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Test accuracy, and the hidden spikes and predicted class of every test digit."""
     logits, spikes = model(images, key)
-    return digits.loss_and_accuracy(logits, labels)[1], spikes
+    return (digits.loss_and_accuracy(logits, labels)[1], spikes,
+            jnp.argmax(logits, axis=-1))
 
 
 def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
@@ -90,6 +91,8 @@ def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
 
 def main(argv: list[str] | None = None) -> None:
     args = digits.parser(__doc__.splitlines()[0], compare=True).parse_args(argv)
+    if not args.compare:
+        digits.resolve_surrogate(args.surrogate, args.alpha)  # fails fast
     start = time.perf_counter()
     data = digits.load_digits(args.limit)
     if not args.compare:

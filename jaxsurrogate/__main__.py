@@ -7,11 +7,21 @@ import sys
 
 
 def _gallery(args: argparse.Namespace) -> int:
+    import jaxsurrogate as js
     from jaxsurrogate._src import gallery
 
+    names = args.names
+    if args.presets:
+        names = [*(names or js.names()), *js.presets()]
+    if args.x_range is not None and not args.x_range[0] < args.x_range[1]:
+        print(f"error: --x-range: LOW must be below HIGH, got {args.x_range}",
+              file=sys.stderr)
+        return 2
     try:
-        names = gallery.draw(args.out, columns=args.columns, dpi=args.dpi)
-    except ImportError as err:
+        names = gallery.draw(args.out, names=names, alpha=args.alpha,
+                             x_range=args.x_range, columns=args.columns,
+                             dpi=args.dpi)
+    except (ImportError, js.UnknownSurrogateError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"wrote {args.out}: {len(names)} surrogates")
@@ -52,10 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     gal = sub.add_parser(
         "gallery", help="draw every surrogate derivative into one image",
         description="Draws g (and the primitive S, dashed) of every canonical "
-                    "surrogate over x in [-3, 3] at its default alpha.")
+                    "surrogate, or of the ones named, at its default alpha, each "
+                    "over an x-range that follows its width.")
     gal.add_argument("out", help="image file to write (e.g. gallery.png)")
-    gal.add_argument("--columns", type=int, default=6, help="panels per row")
-    gal.add_argument("--dpi", type=int, default=110, help="resolution")
+    gal.add_argument("--names", nargs="+", metavar="NAME",
+                     help="names, aliases or presets to draw (default: every "
+                          "canonical shape)")
+    gal.add_argument("--presets", action="store_true",
+                     help="also draw every preset")
+    gal.add_argument("--alpha", type=float,
+                     help="draw every function that has an alpha at this one "
+                          "(default: each function's own)")
+    gal.add_argument("--x-range", nargs=2, type=float, metavar=("LOW", "HIGH"),
+                     help="one x-range for every panel (default: each shape's "
+                          "own, four times the half width of its peak)")
+    gal.add_argument("--columns", type=int, default=6, help="panels per row (default: 6)")
+    gal.add_argument("--dpi", type=int, default=110, help="resolution in dots per inch (default: 110)")
     gal.set_defaults(run=_gallery)
     cat = sub.add_parser(
         "catalogue", help="the shape, preset and Norse tables as markdown",

@@ -31,9 +31,10 @@ METRIC_KEYS = {"test_accuracy", "train_seconds", "surrogate", "epochs",
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def run_example(script: str, *args: str,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Runs examples/<script> with this interpreter; fails with its output."""
+def run_example(script: str, *args: str, env: dict[str, str] | None = None,
+                returncode: int = 0) -> subprocess.CompletedProcess:
+    """Runs examples/<script> with this interpreter; fails with its output
+    unless it exits with ``returncode``."""
     full_env = {**os.environ, **(env or {})}
     # The checkout, whether or not the package is pip-installed.
     full_env["PYTHONPATH"] = os.pathsep.join(
@@ -41,7 +42,7 @@ def run_example(script: str, *args: str,
     proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args],
                           capture_output=True, text=True, env=full_env,
                           cwd=ROOT, timeout=600)
-    assert proc.returncode == 0, (
+    assert proc.returncode == returncode, (
         f"{script} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"
         f"--- stderr\n{proc.stderr[-4000:]}")
     return proc
@@ -64,7 +65,16 @@ def check_outputs(out: Path, surrogate: str) -> dict:
     for name in ("learning_curves.png", "raster.png"):
         data = (out / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 5_000, name
+    # The hidden layer spiked after every epoch, and nothing warned.
+    assert metrics["silent_epochs"] == []
+    assert len(metrics["hidden_spikes_per_epoch"]) == 2
+    assert min(metrics["hidden_spikes_per_epoch"]) > 0
+    assert metrics["raster_prediction"] in range(10)
     return metrics
+
+
+def png_width(path: Path) -> int:
+    return int.from_bytes(path.read_bytes()[16:20], "big")
 
 
 def test_flax_example_trains_and_writes_outputs(tmp_path: Path) -> None:
@@ -73,6 +83,7 @@ def test_flax_example_trains_and_writes_outputs(tmp_path: Path) -> None:
     assert metrics["alpha"] == 100.0  # Norse's default for "super"
     assert metrics["framework"] == "flax.nnx"
     assert "test accuracy" in proc.stdout
+    assert "silent" not in proc.stderr
 
 
 def test_flax_compare_prints_a_row_per_norse_method(tmp_path: Path) -> None:
@@ -128,6 +139,47 @@ def test_sharded_example_uses_8_devices_and_matches_one_device(
     np.testing.assert_allclose(metrics["train_loss"],
                                metrics["single_device_train_loss"], atol=0.05)
     assert "OK" in proc.stdout
+    # learning_curves.png plots both runs (three panels), not the sharded
+    # run alone (two panels, as wide as the raster).
+    assert len(metrics["single_device_test_accuracy_per_epoch"]) == 2
+    assert png_width(tmp_path / "learning_curves.png") > png_width(tmp_path / "raster.png")
+
+
+def test_a_silent_hidden_layer_is_warned_about_and_recorded(tmp_path: Path) -> None:
+    # Latency coding gives each pixel at most one spike: too weak for these
+    # neurons to reach the threshold, and at the default learning rate the
+    # hidden layer stays silent.
+    proc = run_example("train_digits.py", "--limit", "400", "--epochs", "2",
+                       "--steps", "8", "--no-progress", "--surrogate", "spyx.boxcar",
+                       "--encoding", "latency", "--out", str(tmp_path))
+    assert "warning: the hidden layer was silent after epoch 1" in proc.stderr
+    assert "silent in 2 of 2 epochs" in proc.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["silent_epochs"] == [1, 2]
+    assert metrics["hidden_spikes_per_epoch"] == [0, 0]
+
+
+def test_an_unknown_surrogate_is_the_registry_s_short_message() -> None:
+    proc = run_example("train_digits.py", "--surrogate", "superspik", returncode=1)
+    with pytest.raises(js.UnknownSurrogateError) as err:
+        js.get("superspik")
+    assert proc.stderr.strip() == f"--surrogate: {err.value}"
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_help_shows_every_option_s_meaning_and_its_default_once() -> None:
+    proc = run_example("train_digits.py", "--help")
+    text = " ".join(proc.stdout.split())
+    assert text.count("runs/train_digits") == 1, text
+    for option, default in [("--epochs", "10"), ("--seed", "0"), ("--steps", "16"),
+                            ("--hidden", "128"), ("--batch-size", "32"),
+                            ("--lr", "0.002"), ("--encoding", "rate"),
+                            ("--surrogate", "super"), ("--out", "runs/train_digits")]:
+        block = text.split(f" {option} ", 1)[1].split(" --", 1)[0]
+        assert block.count("(default:") == 1 and f"(default: {default})" in block, (
+            option, block)
+    # Where there is no default to show, none is shown: no "(default: None)".
+    assert "(default: None)" not in text and "(default: False)" not in text
 
 
 # In-process checks of the shared helpers (cheap; no training).
@@ -141,6 +193,28 @@ def digits():
     finally:
         sys.path.remove(str(EXAMPLES))
     return _digits
+
+
+def test_every_option_has_help(digits) -> None:
+    ap = digits.parser("x", compare=True)
+    for action in ap._actions:
+        assert action.help, action.option_strings
+
+
+def test_raster_title_names_alpha_and_prediction(digits, tmp_path, monkeypatch) -> None:
+    import matplotlib.figure
+
+    saved = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: saved.append(fig))
+    spikes = np.zeros((4, 8))
+    spikes[1, 2] = 1
+    digits.plot_raster(spikes, np.zeros(64), 3, tmp_path / "r.png",
+                       surrogate="snntorch.atan", alpha=2.0, predicted=5)
+    (fig,) = saved
+    texts = [fig.get_suptitle(), *(ax.get_title() for ax in fig.axes)]
+    assert "surrogate snntorch.atan, alpha 2" in texts
+    assert any("label 3" in t and "predicted 5" in t for t in texts), texts
 
 
 def test_unknown_surrogate_and_stray_alpha_are_clear_errors(digits) -> None:
