@@ -1,8 +1,9 @@
 """The catalogue as markdown tables, generated from the registry.
 
-``python -m jaxsurrogate catalogue`` prints them; ``--write README.md``
-replaces each table between its markers (``<!-- catalogue:shapes -->`` …
-``<!-- /catalogue:shapes -->``). The tests compare the README with this.
+``python -m jaxsurrogate catalogue`` prints them; ``--write FILE`` replaces
+each table between its markers (``<!-- catalogue:shapes -->`` …
+``<!-- /catalogue:shapes -->``): the Norse table in the README, the shape and
+preset tables in ``docs/catalogue.md``. The tests compare both with this.
 """
 
 from __future__ import annotations
