@@ -15,20 +15,14 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxsurrogate as js
+from jaxsurrogate._src.catalogue.norse import METHODS
 from jaxsurrogate._src.fire import fire
 
 Array = jax.Array
 
-# Norse's threshold methods, fixed here as in js.threshold: a user's registry
-# entry can't change what "super" means inside a Norse neuron.
-NORSE_METHODS = {
-    "heaviside": js.heaviside,
-    "super": js.superspike,
-    "triangle": js.triangle,
-    "tanh": js.heavi_tanh,
-    "circ": js.heavi_circ,
-    "heavi_erfc": js.heavi_erfc,
-}
+# Norse's threshold methods, as in js.threshold: a user's registry entry can't
+# change what "super" means inside a Norse neuron.
+NORSE_METHODS = METHODS
 
 
 class LIFParameters(NamedTuple):
