@@ -97,6 +97,11 @@ REF = {
         lambda x, n=2.0, period=8.0: np_square_wave(x, n, period),
         None, [{}, {"n": 1.0}, {"n": 5.0, "period": 4.0}],
         lambda p: [p.get("period", 8.0) / 4, p.get("period", 8.0) / 2]),
+    # Dspike: Li et al. (2021), sech^2 tempered by alpha on the closed support |x| <= 1/2.
+    "dspike": (lambda x, a: np.where(
+        np.abs(x) <= 0.5,
+        a / (2 * np.tanh(a / 2)) / np.cosh(np.minimum(np.abs(a * x), 700)) ** 2, 0.0),
+        [3.0, 0.5, 10.0], [{}], lambda a, p: [0.5]),
     "straight_through": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
     "poisson_pass": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
 }
