@@ -111,7 +111,8 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01,
     g, peak, scale = _g_and_peak(f, x, alpha, params)
     dtype = validation.compute_dtype(x.dtype)
     g = g.astype(dtype)
-    inside = g >= rel * peak.astype(dtype)
+    # g > 0 too: a zero surrogate (heaviside) has no window, not all of x.
+    inside = (g >= rel * peak.astype(dtype)) & (g > 0)
     if scale is not None:
         g = g * scale
     return Window(jnp.mean(inside.astype(dtype)), jnp.mean(g))
@@ -180,7 +181,7 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
         base, stretch = f.base, w.item()
     curve = np.asarray(derivative(base)(jnp.asarray(curve_x / stretch, x.dtype), a, **params),
                        np.float64)
-    inside = curve >= rel * max(float(peak), curve.max(initial=0.0))
+    inside = (curve >= rel * max(float(peak), curve.max(initial=0.0))) & (curve > 0)
     curve = curve / stretch
     fig = Figure(figsize=(7, 4))
     ax = fig.add_subplot()
