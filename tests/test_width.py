@@ -70,6 +70,12 @@ def test_the_peak_is_found_where_the_batch_does_not_reach():
     assert float(got.fraction) == np.mean(np_superspike(x, 1e4) >= 0.01) == 0.25
 
 
+def test_a_zero_surrogate_has_no_window():
+    # heaviside's g is 0 everywhere: max g = 0 must not put all of x inside
+    got = js.window_fraction(js.heaviside, jnp.asarray(X))
+    assert float(got.fraction) == 0.0 and float(got.mean_g) == 0.0
+
+
 def test_traced_alpha_one_compilation_and_float32():
     traces = []
 

@@ -104,3 +104,35 @@ def test_alpha_schedule_flag(examples) -> None:
         schedule("linear:1:2", name="heaviside")
     with pytest.raises(SystemExit, match="not both"):
         schedule("linear:1:2", alpha=3.0)
+
+
+def test_alpha_sweep_tiny(tmp_path: Path) -> None:
+    """Two alphas, one seed, one short epoch, two hidden layers: the files and their sums."""
+    run_example("alpha_sweep.py", "--alphas", "1,100", "--layers", "2", "--seeds", "1",
+                "--epochs", "1", "--steps", "4", "--limit", "200", "--hidden", "16",
+                "--out", str(tmp_path))
+    result = json.loads((tmp_path / "sweep.json").read_text())
+    methods = {"fixed", "adaptive-ds_atgo", "adaptive-mpd_agl", "dspike", "annealed"}
+    assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 2) for m in methods}
+    for run in result["runs"]:
+        # one compilation trains both alphas (alpha is a traced, vmapped operand)
+        assert run["compilations"] == 1 and run["finite"]
+        assert run["alphas"] == [1.0, 100.0]
+        assert np.shape(run["window_fraction"]) == (2, run["layers"])
+        assert all(0 <= a <= 1 for a in run["test_accuracy"])
+    for line in result["lines"].values():
+        mean = np.asarray(line["mean"])
+        assert line["spread"] == pytest.approx(mean.max() - mean.min())
+        assert line["best"] == pytest.approx(mean.max())
+    for goal in result["goal"]:
+        fixed = result["lines"][f"fixed/{goal['layers']}"]
+        assert goal["met"] == (goal["spread"] <= fixed["spread"] / 3
+                               and goal["best"] >= fixed["best"])
+    table = (tmp_path / "sweep.md").read_text()
+    # the accuracy table and the window table, one fixed row each
+    assert table.count("| fixed | 2 |") == 2 and "goal" in table
+    assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
+    # the table and plot re-render from the JSON alone
+    again = tmp_path / "again"
+    run_example("alpha_sweep.py", "--from-json", str(tmp_path / "sweep.json"), "--out", str(again))
+    assert (again / "sweep.md").read_text() == table
