@@ -17,6 +17,11 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 import jaxsurrogate as js
 
+try:
+    from jax import shard_map
+except ImportError:  # jax < 0.7
+    from jax.experimental.shard_map import shard_map
+
 RNG = np.random.default_rng(11)
 
 
@@ -166,11 +171,11 @@ def test_sharded_over_8_devices():
     np.testing.assert_allclose(got, want, rtol=1e-12)
     # shard_map: each device sees 4 rows; axis_name pools them
     pooled = js.adaptive(js.superspike, axis_name="data")
-    sharded = jax.shard_map(lambda v: grad_sum(pooled, v, 5.0), mesh=mesh,
+    sharded = shard_map(lambda v: grad_sum(pooled, v, 5.0), mesh=mesh,
                             in_specs=P("data"), out_specs=P("data"))
     np.testing.assert_allclose(jax.jit(sharded)(xs), want, rtol=1e-12)
     # without axis_name each device would use its own 4 rows
-    local = jax.shard_map(lambda v: grad_sum(f, v, 5.0), mesh=mesh, in_specs=P("data"),
+    local = shard_map(lambda v: grad_sum(f, v, 5.0), mesh=mesh, in_specs=P("data"),
                           out_specs=P("data"))
     assert not np.allclose(jax.jit(local)(xs), want, rtol=1e-6)
 

@@ -106,7 +106,7 @@ class AdaptiveSpikeFunction:
         square = jnp.mean((xc - mean) ** 2, axis=axes, keepdims=True)
         if self.axis_name is not None:
             square = lax.pmean(square, self.axis_name)
-            count *= lax.axis_size(self.axis_name)
+            count *= lax.psum(1, self.axis_name)  # the axis size, a Python int
         if count < 2:
             raise ValueError(f"adaptive: a standard deviation needs at least 2 values, but "
                              f"axis={self.axis!r} of x of shape {tuple(x.shape)} holds {count}")

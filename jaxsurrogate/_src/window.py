@@ -102,6 +102,12 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01,
         Array(0.09, dtype=float32)
         >>> js.window_fraction(js.superspike, x, 1.0).fraction  # all of it
         Array(1., dtype=float32)
+
+    Reference:
+        F. Zenke and T. P. Vogels, "The remarkable robustness of surrogate
+        gradient learning for instilling complex function in spiking neural
+        networks", Neural Computation 33(4), 2021 (how the surrogate's
+        steepness affects learning).
     """
     who = "window_fraction"
     _check_function(f, who)
@@ -152,6 +158,12 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
         >>> fig = js.plot_window(js.superspike, x, alpha=10.0)  # window |x| <= 0.9
         >>> fig.axes[0].get_title()
         'superspike, alpha 10: 45.0% of x in the window, mean g 0.0476'
+
+    Reference:
+        F. Zenke and T. P. Vogels, "The remarkable robustness of surrogate
+        gradient learning for instilling complex function in spiking neural
+        networks", Neural Computation 33(4), 2021 (how the surrogate's
+        steepness affects learning).
     """
     who = "plot_window"
     try:
