@@ -234,3 +234,18 @@ def test_errors_name_the_argument():
         js.adaptive(js.superspike)(jnp.zeros(4, jnp.int32))
     with pytest.raises(ValueError, match="superspike: alpha must be finite and > 0"):
         js.adaptive(js.superspike)(jnp.zeros(4), -1.0)
+
+
+def test_strict_promotion_rank_raise_and_half_precision():
+    x = RNG.normal(size=(8, 5))
+    with jax.numpy_dtype_promotion("strict"), jax.numpy_rank_promotion("raise"):
+        for f in (js.adaptive(js.superspike), js.adaptive(js.rectangle, rule="mpd_agl", axis=0)):
+            g = grad_sum(f, jnp.asarray(x, jnp.float32), 2.0)
+            assert g.dtype == jnp.float32 and np.isfinite(np.asarray(g)).all()
+        half = jnp.asarray(x, jnp.bfloat16)
+        f = js.adaptive(js.superspike)
+        g = jax.grad(lambda v: f(v, 2.0).astype(jnp.float32).sum())(half)
+    assert f(half).dtype == g.dtype == jnp.bfloat16
+    # the width of a half-precision x is computed in float32
+    w = np_ds_atgo(np.std(np.asarray(half, np.float64), ddof=1))
+    assert float(f.width(half)[0, 0]) == pytest.approx(w, rel=1e-6)
