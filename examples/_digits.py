@@ -1,11 +1,11 @@
-"""Shared parts of the digits examples: data, spike encoding, the neurons, plots.
+"""Shared parts of the digits examples: data, spike encoding, the neurons, the loop.
 
 The examples (Flax NNX, Haiku, Equinox, sharded pure JAX) differ only in how
 they hold parameters and update them. Everything else lives here once: the
 data split, the spike encoding, the leaky integrate-and-fire (LIF) and
 leaky-integrator (LI) layers, built from ``jaxsurrogate.neurons`` (Norse's
 steps) and unrolled with ``jax.lax.scan``, the loss, the training loop and the
-outputs.
+outputs (plots in ``_plots``).
 
 The network is feed-forward, so the weights are applied to all time steps at
 once outside the scan (one big matmul instead of T small ones); the scans only
@@ -30,6 +30,8 @@ import numpy as np
 
 import jaxsurrogate as js
 from jaxsurrogate import neurons
+
+from _plots import plot_learning_curves, plot_raster  # examples/ is on sys.path
 
 Array = jax.Array
 Layer = Callable[[Array], Array]
@@ -137,27 +139,39 @@ def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
 # Layers: Norse's feed-forward LIF and LI steps (dt = 1 ms, its defaults)
 
 
-def lif_layer(currents: Array, surrogate: Surrogate, key: Array) -> Array:
+def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
+              alpha: Any = None, potentials: bool = False) -> Any:
     """Spikes (T, B, N) of LIF neurons driven by input currents (T, B, N).
 
     Each step is Norse's ``lif_feed_forward_step``: the input joins the
     synaptic current, the membrane decays towards it, the surrogate
     thresholds ``v - v_th`` and the neurons that spiked reset to 0. A
-    stochastic surrogate gets its own key at every step.
+    stochastic surrogate gets its own key at every step. ``alpha`` (a
+    number or a traced scalar) overrides the surrogate's; ``potentials=True``
+    returns ``(spikes, v - v_th)``, the second the surrogate's input (T, B, N).
     """
-    p = neurons.LIFParameters(method=surrogate.spike, alpha=surrogate.alpha)
+    alpha = surrogate.alpha if alpha is None else alpha
+    p = neurons.LIFParameters(method=surrogate.spike, alpha=alpha)
+    # Norse's LIF step is a leaky integrator's step, then fire: the same
+    # integration from the same state gives the potential the threshold saw.
+    integrator = neurons.LIParameters(p.tau_syn_inv, p.tau_mem_inv, p.v_leak)
     zeros = jnp.zeros(currents.shape[1:], F32)
     keys = jax.random.split(key, currents.shape[0])
 
     def step(state: neurons.LIFFeedForwardState,
-             inputs: tuple[Array, Array]) -> tuple[neurons.LIFFeedForwardState, Array]:
+             inputs: tuple[Array, Array]) -> tuple[neurons.LIFFeedForwardState, Any]:
         current, k = inputs
-        return neurons.lif_feed_forward_step(
-            current, state, p, key=k if surrogate.stochastic else None)[::-1]
+        z, new = neurons.lif_feed_forward_step(
+            current, state, p, key=k if surrogate.stochastic else None)
+        if not potentials:
+            return new, z
+        v, _ = neurons.li_feed_forward_step(current, neurons.LIState(state.v, state.i),
+                                            integrator)
+        return new, (z, v - p.v_th)
 
-    _, spikes = jax.lax.scan(step, neurons.LIFFeedForwardState(zeros, zeros),
-                             (currents.astype(F32), keys))
-    return spikes
+    _, outputs = jax.lax.scan(step, neurons.LIFFeedForwardState(zeros, zeros),
+                              (currents.astype(F32), keys))
+    return outputs
 
 
 def li_layer(currents: Array) -> Array:
@@ -179,10 +193,19 @@ class Config:
     surrogate: Surrogate
     steps: int
     encoding: str = "rate"
+    # alpha per optimiser step (an optax schedule of the step number, run
+    # inside the jitted train step); None: the surrogate's fixed alpha.
+    alpha_schedule: Callable[[Any], Any] | None = None
+
+    def alpha_at(self, step: Any = None) -> Any:
+        """The alpha of optimiser step ``step`` (fixed without a schedule or step)."""
+        if self.alpha_schedule is None or step is None:
+            return self.surrogate.alpha
+        return self.alpha_schedule(step)
 
 
 def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
-                cfg: Config) -> tuple[Array, Array]:
+                cfg: Config, step: Any = None) -> tuple[Array, Array]:
     """Encode, LIF hidden layer, LI readout; logits = max voltage over time.
 
     Args:
@@ -191,17 +214,27 @@ def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
         images: (B, 64) intensities in [0, 1].
         key: randomness for the encoding and for stochastic surrogates.
         cfg: the surrogate, number of steps and encoding.
+        step: the optimiser step, for ``cfg.alpha_schedule``.
 
     Returns:
         (logits (B, 10), hidden spikes (T, B, hidden size)).
     """
     k_encode, k_spike = jax.random.split(key)
     spikes_in = encode(images, cfg.steps, k_encode, cfg.encoding)
-    hidden_spikes = lif_layer(hidden(spikes_in), cfg.surrogate, k_spike)
+    hidden_spikes = lif_layer(hidden(spikes_in), cfg.surrogate, k_spike,
+                              cfg.alpha_at(step))
     voltages = li_layer(readout(hidden_spikes))
     # Max over time (as in Norse's MNIST tutorial) lets a class win at any
     # step rather than having to integrate the whole window.
     return jnp.max(voltages, axis=0), hidden_spikes
+
+
+def hidden_potentials(hidden: Layer, images: Array, key: Array,
+                      cfg: Config) -> Array:
+    """The hidden layer's ``v - v_th`` (T, B, N), as ``snn_forward`` sees it."""
+    k_encode, k_spike = jax.random.split(key)
+    spikes_in = encode(images, cfg.steps, k_encode, cfg.encoding)
+    return lif_layer(hidden(spikes_in), cfg.surrogate, k_spike, potentials=True)[1]
 
 
 def loss_and_accuracy(logits: Array, labels: Array) -> tuple[Array, Array]:
@@ -265,15 +298,21 @@ def parser(description: str, *,
                          "raster.png here")
     ap.add_argument("--no-progress", action="store_true",
                     help="no tqdm progress bar")
+    ap.add_argument("--alpha-schedule", default=None, metavar="KIND:START:END",
+                    help="alpha from START to END over the run, KIND linear or "
+                         "cosine (an optax schedule inside the jitted step)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="per epoch, the hidden layer's window fraction and "
+                         "mean g into metrics.json; window.png at the end")
     if compare:
         ap.add_argument("--compare", action="store_true",
                         help="train once per Norse method and print a table")
     return ap
 
 
-# step(images, labels, key) -> (loss, accuracy); the framework's update
-# happens inside, on state the closure owns.
-StepFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
+# step(images, labels, key, step_number) -> (loss, accuracy); the framework's
+# update happens inside, on state the closure owns.
+StepFn = Callable[[np.ndarray, np.ndarray, Array, int], tuple[Array, Array]]
 # evaluate(images, labels, key) -> (accuracy, hidden spikes (T, B, H)[,
 # predicted classes (B,)])
 EvalFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
@@ -281,7 +320,8 @@ EvalFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
 
 def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         batch_size: int, seed: int, progress: bool = True,
-        desc: str = "train") -> dict[str, Any]:
+        desc: str = "train",
+        on_epoch: Callable[[dict[str, Any], int], None] | None = None) -> dict[str, Any]:
     """Trains for ``epochs`` over shuffled full batches; scores each epoch.
 
     The last partial batch of each epoch is dropped so that every step has
@@ -297,6 +337,8 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         each epoch) and ``silent_epochs`` (those with none: the readout saw
         nothing), warned about on stderr; ``raster_prediction``, the class
         predicted for the raster's digit, where ``evaluate`` returns it.
+        ``on_epoch(history, last_step)``, if given, runs after each epoch's
+        evaluation and may add to the history.
     """
     from tqdm.auto import tqdm
 
@@ -320,7 +362,9 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         for b in range(n // batch_size):
             idx = perm[b * batch_size:(b + 1) * batch_size]
             key, sub = jax.random.split(key)
-            loss, acc = step(data.x_train[idx], data.y_train[idx], sub)
+            # An array, not a Python int, which filter_jit would treat as static.
+            number = np.asarray(len(history["step_losses"]) + b, np.int32)
+            loss, acc = step(data.x_train[idx], data.y_train[idx], sub, number)
             losses.append(loss)
             accs.append(acc)
         # One host sync per epoch, not per step.
@@ -338,6 +382,8 @@ def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
             if len(history["silent_epochs"]) == 1:
                 tqdm.write(silent_warning(epoch + 1, len(data.y_test)),
                            file=sys.stderr)
+        if on_epoch is not None:
+            on_epoch(history, len(history["step_losses"]) - 1)
         bar.set_postfix(loss=f"{history['train_loss'][-1]:.3f}",
                         test_acc=f"{float(test_acc):.3f}")
     history["train_seconds"] = time.perf_counter() - start
@@ -377,6 +423,7 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
         "hidden": args.hidden,
         "batch_size": args.batch_size,
         "lr": args.lr,
+        "alpha_schedule": args.alpha_schedule,
         "n_train": int(len(data.y_train)),
         "n_test": int(len(data.y_test)),
         "devices": [str(d) for d in jax.devices()],
@@ -385,12 +432,12 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
 
 def write_outputs(out: Path | None, metrics: dict[str, Any],
                   data: Digits) -> None:
-    """metrics.json, learning_curves.png and raster.png into ``out``."""
+    """metrics.json, learning_curves.png, raster.png (and window.png) into ``out``."""
     if out is None:
         return
     out.mkdir(parents=True, exist_ok=True)
     raster = metrics.get("raster")
-    serialisable = {k: v for k, v in metrics.items() if k != "raster"}
+    serialisable = {k: v for k, v in metrics.items() if k not in ("raster", "window_x")}
     (out / "metrics.json").write_text(json.dumps(serialisable, indent=2) + "\n")
     plot_learning_curves(metrics, out / "learning_curves.png")
     if raster is not None:
@@ -398,12 +445,18 @@ def write_outputs(out: Path | None, metrics: dict[str, Any],
                     out / "raster.png", surrogate=metrics.get("surrogate", ""),
                     alpha=metrics.get("alpha"),
                     predicted=metrics.get("raster_prediction"))
-    print(f"wrote {out}/metrics.json, learning_curves.png, raster.png")
+    if "window_x" in metrics:  # --diagnose: the last epoch's v - v_th under g
+        js.plot_window(js.get(metrics["surrogate"]), metrics["window_x"],
+                       out / "window.png", alpha=metrics["window_alpha"])
+    print(f"wrote {out}/metrics.json, learning_curves.png, raster.png"
+          f"{', window.png' if 'window_x' in metrics else ''}")
 
 
 def summary(metrics: dict[str, Any]) -> str:
     """One line for the terminal."""
     alpha = "" if metrics["alpha"] is None else f" alpha={metrics['alpha']:g}"
+    if metrics.get("alpha_schedule"):
+        alpha = f" alpha={metrics['alpha_schedule']}"
     return (f"{metrics['framework']} {metrics['surrogate']}{alpha}: "
             f"test accuracy {metrics['test_accuracy']:.4f} after "
             f"{metrics['epochs']} epochs, {metrics['train_seconds']:.1f} s")
@@ -418,62 +471,3 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
         lines.append(f"| {m['surrogate']} | {alpha} | {m['test_accuracy']:.4f} "
                      f"| {m['train_seconds']:.1f} |")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------
-# Plots (matplotlib imported only when plotting)
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; no display needed
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_learning_curves(metrics: dict[str, Any], path: Path) -> None:
-    """Train loss, and train/test accuracy, per epoch."""
-    plt = _pyplot()
-    epochs = np.arange(1, len(metrics["train_loss"]) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
-    ax_loss.plot(epochs, metrics["train_loss"], marker="o")
-    ax_loss.set(xlabel="epoch", ylabel="train loss", title="loss")
-    ax_acc.plot(epochs, metrics["train_accuracy"], marker="o", label="train")
-    ax_acc.plot(epochs, metrics["test_accuracy_per_epoch"], marker="s",
-                label="test")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy",
-               ylim=(0, 1))
-    ax_acc.legend()
-    fig.suptitle(f"{metrics.get('framework', '')} SNN on digits, "
-                 f"surrogate {metrics.get('surrogate', '')}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def plot_raster(spikes: np.ndarray, image: np.ndarray, label: int,
-                path: Path, surrogate: str = "", alpha: float | None = None,
-                predicted: int | None = None) -> None:
-    """Hidden-layer spikes (T, H) of one digit, next to the digit.
-
-    The title names the surrogate and its alpha, and the class the network
-    predicted for the digit (where known).
-    """
-    plt = _pyplot()
-    fig, (ax_img, ax_r) = plt.subplots(
-        1, 2, figsize=(9, 3.5), gridspec_kw={"width_ratios": [1, 3]})
-    ax_img.imshow(np.reshape(image, (8, 8)), cmap="gray_r")
-    guess = "" if predicted is None else f"\npredicted {predicted}"
-    ax_img.set(title=f"test digit, label {label}{guess}", xticks=[], yticks=[])
-    t, neuron = np.nonzero(np.asarray(spikes))
-    ax_r.scatter(t, neuron, marker="|", s=20, color="black")
-    ax_r.set(xlabel="time step", ylabel="hidden neuron",
-             xlim=(-0.5, spikes.shape[0] - 0.5), ylim=(-1, spikes.shape[1]),
-             title=f"hidden spikes ({int(spikes.sum())} in total)")
-    fig.suptitle(f"surrogate {surrogate}"
-                 + ("" if alpha is None else f", alpha {alpha:g}"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

@@ -23,6 +23,7 @@ import optax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
+import _width as width  # noqa: E402
 
 
 def linear(n_in: int, n_out: int, key: jax.Array) -> eqx.nn.Linear:
@@ -53,26 +54,32 @@ class SNN(eqx.Module):
         self.readout = linear(hidden, digits.N_CLASSES, k_readout)
         self.cfg = cfg
 
-    def __call__(self, images: jax.Array,
-                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def __call__(self, images: jax.Array, key: jax.Array,
+                 step: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
         return digits.snn_forward(lambda x: apply(self.hidden, x),
                                   lambda x: apply(self.readout, x), images, key,
-                                  self.cfg)
+                                  self.cfg, step)
+
+    def potentials(self, images: jax.Array, key: jax.Array) -> jax.Array:
+        """The hidden layer's v - v_th (T, B, N), for --diagnose."""
+        return digits.hidden_potentials(lambda x: apply(self.hidden, x), images, key,
+                                        self.cfg)
 
 
 def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    cfg = digits.Config(surrogate, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding,
+                        width.alpha_schedule(args, surrogate, data))
     model = SNN(args.hidden, cfg, jax.random.key(args.seed))
     tx = optax.adam(args.lr)
     opt_state = tx.init(eqx.filter(model, eqx.is_array))
 
     @eqx.filter_jit
     def train_step(model: SNN, opt_state: optax.OptState, images: jax.Array,
-                   labels: jax.Array, key: jax.Array):
+                   labels: jax.Array, key: jax.Array, step: jax.Array):
         def loss_fn(m: SNN) -> tuple[jax.Array, jax.Array]:
-            logits, _ = m(images, key)
+            logits, _ = m(images, key, step)
             return digits.loss_and_accuracy(logits, labels)
 
         (loss, acc), grads = eqx.filter_value_and_grad(loss_fn, has_aux=True)(model)
@@ -89,15 +96,19 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     # digits.fit drives a stateful step; the pure state lives in this cell.
     state = {"model": model, "opt": opt_state}
 
-    def step(images, labels, key):
+    def step(images, labels, key, step_number):
         state["model"], state["opt"], loss, acc = train_step(
-            state["model"], state["opt"], images, labels, key)
+            state["model"], state["opt"], images, labels, key, step_number)
         return loss, acc
+
+    potentials = eqx.filter_jit(lambda model, x, k: model.potentials(x, k))
 
     history = digits.fit(
         step, lambda x, y, k: evaluate(state["model"], x, y, k), data,
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=f"equinox {args.surrogate}")
+        progress=not args.no_progress, desc=f"equinox {args.surrogate}",
+        on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(state["model"], x, k),
+                                 data))
     return {**digits.run_info(args, surrogate, data, "equinox"), **history}
 
 

@@ -23,19 +23,26 @@ import optax
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
+import _width as width  # noqa: E402
 
 
 def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
-    """The network as a pure (init, apply) pair; apply needs no Haiku rng."""
+    """The network as a pure (init, apply) pair; apply needs no Haiku rng.
 
-    def forward(images: jax.Array,
-                key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    ``apply(params, images, key, step)`` gives (logits, hidden spikes);
+    with ``potentials=True``, the hidden layer's v - v_th (for --diagnose).
+    """
+
+    def forward(images: jax.Array, key: jax.Array, step: Any = None,
+                potentials: bool = False) -> Any:
         # Haiku's default init (truncated normal, std 1/sqrt(fan_in)) is
         # Flax's lecun_normal: both examples start from the same statistics.
         # Inputs are float32 spikes, so the layers compute in float32.
         lin_hidden = hk.Linear(hidden, name="hidden")
         lin_readout = hk.Linear(digits.N_CLASSES, name="readout")
-        return digits.snn_forward(lin_hidden, lin_readout, images, key, cfg)
+        if potentials:
+            return digits.hidden_potentials(lin_hidden, images, key, cfg)
+        return digits.snn_forward(lin_hidden, lin_readout, images, key, cfg, step)
 
     return hk.without_apply_rng(hk.transform(forward))
 
@@ -43,7 +50,8 @@ def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
 def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    cfg = digits.Config(surrogate, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding,
+                        width.alpha_schedule(args, surrogate, data))
     net = build(args.hidden, cfg)
     init_key = jax.random.key(args.seed)
     params = net.init(init_key, jnp.zeros((1, digits.N_INPUTS), jnp.float32),
@@ -52,9 +60,10 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
     @jax.jit
     def train_step(params: hk.Params, opt_state: optax.OptState,
-                   images: jax.Array, labels: jax.Array, key: jax.Array):
+                   images: jax.Array, labels: jax.Array, key: jax.Array,
+                   step: jax.Array):
         def loss_fn(p: hk.Params) -> tuple[jax.Array, jax.Array]:
-            logits, _ = net.apply(p, images, key)
+            logits, _ = net.apply(p, images, key, step)
             return digits.loss_and_accuracy(logits, labels)
 
         (loss, acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
@@ -68,18 +77,21 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
         return (digits.loss_and_accuracy(logits, labels)[1], spikes,
                 jnp.argmax(logits, axis=-1))
 
+    potentials = jax.jit(lambda params, images, key: net.apply(params, images, key, None, True))
     # digits.fit drives a stateful step; the pure state lives in this cell.
     state = {"params": params, "opt": tx.init(params)}
 
-    def step(images, labels, key):
+    def step(images, labels, key, step_number):
         state["params"], state["opt"], loss, acc = train_step(
-            state["params"], state["opt"], images, labels, key)
+            state["params"], state["opt"], images, labels, key, step_number)
         return loss, acc
 
     history = digits.fit(
         step, lambda x, y, k: evaluate(state["params"], x, y, k), data,
         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=f"haiku {args.surrogate}")
+        progress=not args.no_progress, desc=f"haiku {args.surrogate}",
+        on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(state["params"], x, k),
+                                 data))
     return {**digits.run_info(args, surrogate, data, "haiku"), **history}
 
 

@@ -54,6 +54,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
+from _plots import pyplot  # noqa: E402
+import _width as width  # noqa: E402
 
 Params = dict[str, dict[str, jax.Array]]
 
@@ -72,11 +74,11 @@ def init_params(key: jax.Array, hidden: int) -> Params:
 
 
 def forward(params: Params, images: jax.Array, key: jax.Array,
-            cfg: digits.Config) -> tuple[jax.Array, jax.Array]:
+            cfg: digits.Config, step: Any = None) -> tuple[jax.Array, jax.Array]:
     """The shared SNN forward pass with plain-array affine layers."""
     h, r = params["hidden"], params["readout"]
     return digits.snn_forward(lambda x: x @ h["w"] + h["b"],
-                              lambda x: x @ r["w"] + r["b"], images, key, cfg)
+                              lambda x: x @ r["w"] + r["b"], images, key, cfg, step)
 
 
 class Trainer:
@@ -97,11 +99,11 @@ class Trainer:
             params = init_params(key, args.hidden)
             return params, tx.init(params)
 
-        def train_step(params, opt_state, images, labels, key_bits):
+        def train_step(params, opt_state, images, labels, key_bits, step):
             key = jax.random.wrap_key_data(key_bits)
 
             def loss_fn(p: Params) -> tuple[jax.Array, jax.Array]:
-                logits, _ = forward(p, images, key, cfg)
+                logits, _ = forward(p, images, key, cfg, step[0])
                 return digits.loss_and_accuracy(logits, labels)
 
             (loss, acc), grads = jax.value_and_grad(loss_fn,
@@ -115,18 +117,25 @@ class Trainer:
             return (digits.loss_and_accuracy(logits, labels)[1], spikes,
                     jnp.argmax(logits, axis=-1))
 
+        def potentials(params, images, key_bits):
+            h = params["hidden"]
+            return digits.hidden_potentials(lambda x: x @ h["w"] + h["b"], images,
+                                            jax.random.wrap_key_data(key_bits), cfg)
+
         # Initialised inside jit so that every process builds its replica
         # on its own devices (no host-to-global device_put).
         self.params, self.opt_state = jax.jit(init, out_shardings=repl)(
             jax.random.key(args.seed))
         # A single sharding stands for every leaf of the tree it is given for.
         self._step = jax.jit(
-            train_step, in_shardings=(repl, repl, batch, batch, repl),
+            train_step, in_shardings=(repl, repl, batch, batch, repl, repl),
             out_shardings=(repl, repl, repl, repl), donate_argnums=(0, 1))
         # The test set (450 digits) needn't divide over the devices:
         # evaluation runs replicated.
         self._evaluate = jax.jit(evaluate, in_shardings=(repl,) * 4,
                                  out_shardings=(repl, repl, repl))
+        self._potentials = jax.jit(potentials, in_shardings=(repl,) * 3,
+                                   out_shardings=repl)
         self.shard_shapes: list[tuple[int, ...]] = []
 
     def global_array(self, sharding: NamedSharding,
@@ -145,8 +154,8 @@ class Trainer:
         return jax.make_array_from_process_local_data(
             sharding, host_batch[start:stop], host_batch.shape)
 
-    def step(self, images: np.ndarray, labels: np.ndarray,
-             key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def step(self, images: np.ndarray, labels: np.ndarray, key: jax.Array,
+             step_number: np.ndarray) -> tuple[jax.Array, jax.Array]:
         x = self.global_array(self.batch, images)
         if not self.shard_shapes:
             # Evidence of the split: one (B / devices, 64) piece per device.
@@ -154,7 +163,8 @@ class Trainer:
                                  for s in x.addressable_shards]
         self.params, self.opt_state, loss, acc = self._step(
             self.params, self.opt_state, x,
-            self.global_array(self.batch, labels), self.global_key(key))
+            self.global_array(self.batch, labels), self.global_key(key),
+            self.global_array(self.replicated, np.reshape(step_number, (1,))))
         return loss, acc
 
     def evaluate(self, images: np.ndarray, labels: np.ndarray,
@@ -163,6 +173,11 @@ class Trainer:
                               self.global_array(self.replicated, images),
                               self.global_array(self.replicated, labels),
                               self.global_key(key))
+
+    def potentials(self, images: np.ndarray, key: jax.Array) -> jax.Array:
+        """The hidden layer's v - v_th (T, B, N), for --diagnose."""
+        return self._potentials(self.params, self.global_array(self.replicated, images),
+                                self.global_key(key))
 
     def global_key(self, key: jax.Array) -> jax.Array:
         """A key made on this process, as a replicated global array.
@@ -179,13 +194,15 @@ def train(args: argparse.Namespace, devices: list[Any],
           data: digits.Digits) -> dict[str, Any]:
     """Trains over ``devices``; returns the metrics of ``digits.fit``."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
-    cfg = digits.Config(surrogate, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding,
+                        width.alpha_schedule(args, surrogate, data))
     trainer = Trainer(devices, args, cfg)
     history = digits.fit(
         trainer.step, trainer.evaluate, data, epochs=args.epochs,
         batch_size=args.batch_size, seed=args.seed,
         progress=not args.no_progress,
-        desc=f"{len(devices)} device(s)")
+        desc=f"{len(devices)} device(s)",
+        on_epoch=width.diagnosis(args, cfg, trainer.potentials, data))
     return {**digits.run_info(args, surrogate, data, "jax.sharding"),
             **history, "n_devices": len(devices),
             "batch_shard_shapes": trainer.shard_shapes}
@@ -195,7 +212,7 @@ def plot_comparison(sharded: dict[str, Any], single: dict[str, Any],
                     path: Path) -> None:
     """The sharded run beside the one-device run: step losses, epoch losses,
     test accuracy."""
-    plt = digits._pyplot()
+    plt = pyplot()
     fig, (ax_step, ax_loss, ax_acc) = plt.subplots(1, 3, figsize=(13, 3.6))
     n = sharded["n_devices"]
     runs = ((f"sharded over {n} devices", sharded, "C0", "o", "-"),

@@ -10,8 +10,10 @@ No downloads: the 1,797 8x8 digits ship with scikit-learn.
     python examples/train_digits.py                      # defaults
     python examples/train_digits.py --surrogate snntorch.atan --alpha 2
     python examples/train_digits.py --compare --out runs/compare
+    python examples/train_digits.py --alpha-schedule cosine:10:100 --diagnose
 
-``--out DIR`` writes metrics.json, learning_curves.png and raster.png.
+``--out DIR`` writes metrics.json, learning_curves.png and raster.png (and,
+with ``--diagnose``, window.png).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import jaxsurrogate as js
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
+import _width as width  # noqa: E402
 
 
 class SNN(nnx.Module):
@@ -44,19 +47,20 @@ class SNN(nnx.Module):
         self.readout = nnx.Linear(hidden, digits.N_CLASSES, dtype=f32,
                                   param_dtype=f32, rngs=rngs)
 
-    def __call__(self, images: jax.Array,
-                 key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def __call__(self, images: jax.Array, key: jax.Array,
+                 step: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
         return digits.snn_forward(self.hidden, self.readout, images, key,
-                                  self.cfg)
+                                  self.cfg, step)
 
 
 @nnx.jit
 def train_step(model: SNN, optimizer: nnx.Optimizer, images: jax.Array,
-               labels: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """One Adam step on a batch; returns its loss and accuracy."""
+               labels: jax.Array, key: jax.Array,
+               step: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """One Adam step on a batch (optimiser step ``step``); its loss and accuracy."""
 
     def loss_fn(m: SNN) -> tuple[jax.Array, jax.Array]:
-        logits, _ = m(images, key)
+        logits, _ = m(images, key, step)
         return digits.loss_and_accuracy(logits, labels)
 
     (loss, acc), grads = nnx.value_and_grad(loss_fn, has_aux=True)(model)
@@ -73,18 +77,26 @@ def evaluate(model: SNN, images: jax.Array, labels: jax.Array,
             jnp.argmax(logits, axis=-1))
 
 
+@nnx.jit
+def potentials(model: SNN, images: jax.Array, key: jax.Array) -> jax.Array:
+    """The hidden layer's v - v_th (T, B, N), for --diagnose."""
+    return digits.hidden_potentials(model.hidden, images, key, model.cfg)
+
+
 def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
           alpha: float | None) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(surrogate_name, alpha)
-    cfg = digits.Config(surrogate, args.steps, args.encoding)
+    cfg = digits.Config(surrogate, args.steps, args.encoding,
+                        width.alpha_schedule(args, surrogate, data))
     model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed))
     optimizer = nnx.Optimizer(model, optax.adam(args.lr), wrt=nnx.Param)
     history = digits.fit(
-        lambda x, y, k: train_step(model, optimizer, x, y, k),
+        lambda x, y, k, s: train_step(model, optimizer, x, y, k, s),
         lambda x, y, k: evaluate(model, x, y, k),
         data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=surrogate_name)
+        progress=not args.no_progress, desc=surrogate_name,
+        on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(model, x, k), data))
     metrics = {**digits.run_info(args, surrogate, data, "flax.nnx"), **history}
     return metrics
 

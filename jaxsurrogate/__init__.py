@@ -8,6 +8,7 @@ Every canonical shape of the registry is also an attribute here
 from types import MappingProxyType as _MappingProxyType
 
 from jaxsurrogate._src import registry as _registry
+from jaxsurrogate._src.adaptive import adaptive
 from jaxsurrogate._src.catalogue.norse import METHODS as _METHODS
 from jaxsurrogate._src.declaration import Declaration
 from jaxsurrogate._src.dispatch import sign, threshold
@@ -29,6 +30,7 @@ from jaxsurrogate._src.spike import (
     primitive,
     surrogate,
 )
+from jaxsurrogate._src.window import plot_window, window_fraction
 
 __version__ = "0.1.0"
 
@@ -43,12 +45,14 @@ __all__ = sorted([
     "NORSE_METHODS",
     "SpikeFunction",
     "UnknownSurrogateError",
+    "adaptive",
     "aliases",
     "checked",
     "derivative",
     "forward_mode",
     "get",
     "names",
+    "plot_window",
     "preset",
     "presets",
     "primitive",
@@ -57,6 +61,7 @@ __all__ = sorted([
     "surrogate",
     "threshold",
     "unregister",
+    "window_fraction",
     *_registry.names(),
 ])
 

@@ -11,7 +11,7 @@ import pytest
 
 import jaxsurrogate as js
 from jaxsurrogate._src import gallery
-from tests.helpers import derivative_of
+from tests.helpers import derivative_of, np_normal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,13 @@ def test_gallery_curves_are_the_public_derivative_and_primitive() -> None:
         g, s, alpha = gallery.curves(name, x)
         fn = js.get(name)
         assert g.dtype == np.float32 and g.shape == x.shape, name
-        np.testing.assert_array_equal(g, derivative_of(fn, jnp.asarray(x)))
+        if "derivative" in fn.declaration.keyed:
+            # A random g, drawn as the mean of its draws: near its expectation,
+            # the Gaussian of std alpha (6 standard errors at x = 0).
+            assert name == "local_zo"
+            np.testing.assert_allclose(g, np_normal(x, 0.0, alpha), atol=0.1)
+        else:
+            np.testing.assert_array_equal(g, derivative_of(fn, jnp.asarray(x)))
         assert (s is None) == (js.primitive(fn) is None), name
         assert alpha == fn.declaration.alpha
 

@@ -166,8 +166,9 @@ def test_rank_promotion_raise_with_per_neuron_parameters():
             out, g, t, ga = jax.eval_shape(lambda v: _every_mode(fn, v, alphas, key), x)
             assert out.shape == g.shape == t.shape == x.shape, name
             assert ga is None or ga.shape == (3,), name
-            extra = {k: jnp.full((3,), v, jnp.float32)
-                     for k, v in fn.declaration.params.items() if v is not None}
+            # Per-neuron extra parameters too; not LocalZO's samples, a shape.
+            extra = {k: jnp.full((3,), v, jnp.float32) for k, v in fn.declaration.params.items()
+                     if v is not None and k != "samples"}
             jax.eval_shape(lambda v: grad_of(fn, v, **extra), x)
 
 

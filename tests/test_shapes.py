@@ -100,6 +100,11 @@ REF = {
         lambda x, n=2.0, period=8.0: np_square_wave(x, n, period),
         None, [{}, {"n": 1.0}, {"n": 5.0, "period": 4.0}],
         lambda p: [p.get("period", 8.0) / 4, p.get("period", 8.0) / 2]),
+    # Dspike: Li et al. (2021), sech^2 tempered by alpha on the closed support |x| <= 1/2.
+    "dspike": (lambda x, a: np.where(
+        np.abs(x) <= 0.5,
+        a / (2 * np.tanh(a / 2)) / np.cosh(np.minimum(np.abs(a * x), 700)) ** 2, 0.0),
+        [3.0, 0.5, 10.0], [{}], lambda a, p: [0.5]),
     "straight_through": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
     "poisson_pass": (lambda x: np.ones_like(x), None, [{}], lambda p: []),
     # LocalZO's g is random: its expectation, the Gaussian density of std alpha
@@ -235,9 +240,10 @@ SMOOTH_POINTS = np.array([-2.7, -0.77, -0.13, 0.061, 0.43, 1.3, 3.1])
 
 
 def test_only_heaviside_lacks_a_primitive():
-    # A zero gradient has none to declare, nor has a spike count's box.
-    assert [n for n in js.names() if js.primitive(js.get(n)) is None] == ["heaviside",
-                                                                         "multispike"]
+    # A zero gradient has none to declare, nor has a spike count's box, nor a
+    # random backward.
+    assert [n for n in js.names() if js.primitive(js.get(n)) is None] == [
+        "heaviside", "local_zo", "multispike"]
 
 
 _WITH_PRIMITIVE = [(c, i) for c, i in zip(CASES, IDS) if js.primitive(js.get(c[0])) is not None]

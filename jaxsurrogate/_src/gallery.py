@@ -44,6 +44,10 @@ def _alpha_args(fn: Any, alpha: float | None) -> tuple:
     return (alpha,) if alpha is not None and fn.declaration.alpha is not None else ()
 
 
+# Draws averaged to show a random backward's expectation.
+DRAWS = 256
+
+
 def curves(name: str, x: np.ndarray, alpha: float | None = None
            ) -> tuple[np.ndarray, np.ndarray | None, Any]:
     """g(x) and, where declared, S(x), as float32 numpy.
@@ -62,9 +66,13 @@ def curves(name: str, x: np.ndarray, alpha: float | None = None
     fn = js.get(name)
     xs = jnp.asarray(x, jnp.float32)
     extra = _alpha_args(fn, alpha)
-    # Only a random backward (g draws) needs a key: one draw is shown.
-    key = {"key": jax.random.key(0)} if "derivative" in fn.declaration.keyed else {}
-    g = np.asarray(js.derivative(fn)(xs, *extra, **key))
+    g_fn = js.derivative(fn)
+    if "derivative" in fn.declaration.keyed:
+        # A random backward: the mean of DRAWS draws shows its expectation.
+        keys = jax.random.split(jax.random.key(0), DRAWS)
+        g = np.asarray(jax.vmap(lambda k: g_fn(xs, *extra, key=k))(keys).mean(0))
+    else:
+        g = np.asarray(g_fn(xs, *extra))
     s_fn = js.primitive(fn)
     s = None if s_fn is None else np.asarray(s_fn(xs, *extra))
     return g, s, extra[0] if extra else fn.declaration.alpha

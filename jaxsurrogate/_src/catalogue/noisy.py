@@ -71,7 +71,7 @@ def _asgl_primitive(x, alpha, *, rate):
 
 @surrogate(forward=_asgl_forward, primitive=_asgl_primitive, at_zero=1,
            domains={"rate": "unit"})
-def asgl(x: ArrayLike, alpha: ArrayLike = 5.0, *, key: Array, rate: ArrayLike = 0.2) -> Array:
+def asgl(x: ArrayLike, alpha: ArrayLike = 5.0, *, rate: ArrayLike = 0.2) -> Array:
     r"""ASGL's noisy spikes: the step, or with probability p the smooth sigmoid.
 
     .. math::

@@ -1,0 +1,138 @@
+"""The width tools in the digits examples: --diagnose, --alpha-schedule, and the sweep.
+
+Each script runs as a user runs it (a subprocess) in a tiny setting; the
+shared helpers are checked in process against closed forms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+for _module in ("flax", "optax", "sklearn", "matplotlib", "tqdm"):
+    pytest.importorskip(_module, reason=f"the examples need {_module}: "
+                        f"pip install -e '.[examples]'")
+
+from tests.test_examples import EXAMPLES, PNG_MAGIC, TINY, run_example  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def examples():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import _digits
+        import _width
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return _digits, _width
+
+
+def test_flax_example_diagnoses_and_schedules(tmp_path: Path) -> None:
+    run_example("train_digits.py", *TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
+                "--out", str(tmp_path))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    # 300 training digits, batch 32: 9 steps an epoch, 18 in all; alpha at
+    # each epoch's last step (8, 17) of the linear schedule 10 -> 100.
+    np.testing.assert_allclose(metrics["alpha_per_epoch"],
+                               [10 + 90 * 8 / 18, 10 + 90 * 17 / 18], rtol=1e-6)
+    assert metrics["alpha_schedule"] == "linear:10:100"
+    assert len(metrics["window_fraction"]) == len(metrics["mean_g"]) == 2
+    assert all(0 < f < 1 for f in metrics["window_fraction"])
+    assert all(g > 0 for g in metrics["mean_g"])
+    assert "window_x" not in metrics
+    assert (tmp_path / "window.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_hidden_potentials_are_what_the_threshold_sees(examples) -> None:
+    digits, width = examples
+    sur = digits.resolve_surrogate("super", 30.0)
+    cfg = digits.Config(sur, steps=6)
+    w = 0.6 * jax.random.normal(jax.random.key(0), (64, 32), jnp.float32)
+    images = jax.random.uniform(jax.random.key(1), (20, 64), jnp.float32)
+    key = jax.random.key(2)
+    x = digits.hidden_potentials(lambda s: s @ w, images, key, cfg)
+    spikes = digits.snn_forward(lambda s: s @ w, lambda s: s[..., :10], images, key, cfg)[1]
+    assert x.shape == spikes.shape == (6, 20, 32)
+    # superspike's H(0) = 0: a spike exactly where x > 0
+    np.testing.assert_array_equal(np.asarray(x) > 0, np.asarray(spikes) == 1)
+    assert 0 < float(spikes.mean()) < 1
+    # the diagnosis measures these potentials with superspike's window
+    args = argparse.Namespace(diagnose=True, seed=0)
+    data = argparse.Namespace(x_test=images)
+    history = {}
+    hook = width.diagnosis(args, cfg, lambda imgs, k: x, data)
+    hook(history, 0)
+    g = 1 / (30.0 * np.abs(np.asarray(x, np.float64)) + 1) ** 2
+    assert history["window_fraction"][0] == pytest.approx(np.mean(g >= 0.01), abs=1e-6)
+    assert history["mean_g"][0] == pytest.approx(g.mean(), rel=1e-5)
+    assert history["alpha_per_epoch"] == [30.0]
+    assert width.diagnosis(argparse.Namespace(diagnose=False), cfg, None, data) is None
+
+
+def test_alpha_schedule_flag(examples) -> None:
+    digits, width = examples
+    data = argparse.Namespace(y_train=np.zeros(100))
+    sur = digits.resolve_surrogate("super")
+
+    def schedule(text, alpha=None, name="super"):
+        args = argparse.Namespace(alpha_schedule=text, alpha=alpha, epochs=2, batch_size=10)
+        return width.alpha_schedule(args, digits.resolve_surrogate(name), data)
+
+    assert schedule(None) is None
+    cosine = schedule("cosine:1:9")  # 20 steps, 1 -> 9 along half a cosine
+    for t in (0, 5, 10, 20, 25):
+        want = 1 + 8 * (1 - math.cos(math.pi * min(t, 20) / 20)) / 2
+        assert float(cosine(t)) == pytest.approx(want, rel=1e-6)
+    cfg = digits.Config(sur, steps=4, alpha_schedule=cosine)
+    assert float(cfg.alpha_at(10)) == pytest.approx(5.0, rel=1e-6)
+    assert cfg.alpha_at(None) == 100.0 and digits.Config(sur, 4).alpha_at(3) == 100.0
+    for text, message in [("linear:1", "expected KIND:START:END"),
+                          ("step:1:2", "KIND must be one of linear, cosine"),
+                          ("linear:0:2", "START and END must be finite and > 0"),
+                          ("cosine:1:inf", "START and END must be finite")]:
+        with pytest.raises(SystemExit, match=f"--alpha-schedule: {message}"):
+            schedule(text)
+    with pytest.raises(SystemExit, match="heaviside has no alpha"):
+        schedule("linear:1:2", name="heaviside")
+    with pytest.raises(SystemExit, match="not both"):
+        schedule("linear:1:2", alpha=3.0)
+
+
+def test_alpha_sweep_tiny(tmp_path: Path) -> None:
+    """Two alphas, one seed, one short epoch, two hidden layers: the files and their sums."""
+    run_example("alpha_sweep.py", "--alphas", "1,100", "--layers", "2", "--seeds", "1",
+                "--epochs", "1", "--steps", "4", "--limit", "200", "--hidden", "16",
+                "--out", str(tmp_path))
+    result = json.loads((tmp_path / "sweep.json").read_text())
+    methods = {"fixed", "adaptive-ds_atgo", "adaptive-mpd_agl", "dspike", "annealed"}
+    assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 2) for m in methods}
+    for run in result["runs"]:
+        # one compilation trains both alphas (alpha is a traced, vmapped operand)
+        assert run["compilations"] == 1 and run["finite"]
+        assert run["alphas"] == [1.0, 100.0]
+        assert np.shape(run["window_fraction"]) == (2, run["layers"])
+        assert all(0 <= a <= 1 for a in run["test_accuracy"])
+    for line in result["lines"].values():
+        mean = np.asarray(line["mean"])
+        assert line["spread"] == pytest.approx(mean.max() - mean.min())
+        assert line["best"] == pytest.approx(mean.max())
+    for goal in result["goal"]:
+        fixed = result["lines"][f"fixed/{goal['layers']}"]
+        assert goal["met"] == (goal["spread"] <= fixed["spread"] / 3
+                               and goal["best"] >= fixed["best"])
+    table = (tmp_path / "sweep.md").read_text()
+    # the accuracy table and the window table, one fixed row each
+    assert table.count("| fixed | 2 |") == 2 and "goal" in table
+    assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
+    # the table and plot re-render from the JSON alone
+    again = tmp_path / "again"
+    run_example("alpha_sweep.py", "--from-json", str(tmp_path / "sweep.json"), "--out", str(again))
+    assert (again / "sweep.md").read_text() == table
