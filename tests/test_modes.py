@@ -54,24 +54,30 @@ def _call(fn, x, alpha, key):
 # Symbolic export and lowering for every platform
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_symbolic_export_for_every_platform_serializes_and_runs(name):
-    fn = js.get(name)
+def test_symbolic_export_for_every_platform_serializes_and_runs():
+    # Every name and preset in one exported program: x (b, n) with a symbolic
+    # batch, a per-neuron alpha (n,) each, a raw uint32 key for the stochastic ones.
+    fns = [js.get(name) for name in ALL]
     b, = export.symbolic_shape("b")
-    # x (b, n) with a per-neuron alpha (n,); a raw uint32 key for the stochastic ones.
-    exported = export.export(jax.jit(lambda x, a, k: _call(fn, x, a, k)), platforms=PLATFORMS)(
-        jax.ShapeDtypeStruct((b, 3), jnp.float32), jax.ShapeDtypeStruct((3,), jnp.float32),
-        jax.ShapeDtypeStruct((2,), jnp.uint32))
+
+    def all_spikes(x, alphas, key):
+        return [_call(fn, x, alphas[i], key) for i, fn in enumerate(fns)]
+
+    exported = export.export(jax.jit(all_spikes), platforms=PLATFORMS)(
+        jax.ShapeDtypeStruct((b, 3), jnp.float32),
+        jax.ShapeDtypeStruct((len(fns), 3), jnp.float32), jax.ShapeDtypeStruct((2,), jnp.uint32))
     assert exported.platforms == PLATFORMS
     restored = export.deserialize(exported.serialize(vjp_order=1))
     x = jnp.linspace(-2, 2, 15, dtype=jnp.float32).reshape(5, 3)
-    alpha = jnp.asarray(_alpha(fn) * np.array([1.0, 1.5, 2.0], np.float32))
+    alphas = jnp.asarray(np.stack([_alpha(fn) * np.array([1.0, 1.5, 2.0], np.float32)
+                                   for fn in fns]))
     key = jax.random.PRNGKey(0)
-    spikes = _call(fn, x, alpha, key)
-    np.testing.assert_array_equal(restored.call(x, alpha, key), spikes)
-    ct = jnp.linspace(0.5, 1.5, 15, dtype=jnp.float32).reshape(5, 3)
-    ct_x = restored.vjp().call(x, alpha, key, ct)[0]
-    want = jax.vjp(lambda v: _call(fn, v, alpha, key), x)[1](ct)[0]
+    spikes = jax.jit(all_spikes)(x, alphas, key)
+    for name, got, want in zip(ALL, restored.call(x, alphas, key), spikes):
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    cts = [jnp.linspace(0.5, 1.5, 15, dtype=jnp.float32).reshape(5, 3)] * len(fns)
+    ct_x = restored.vjp().call(x, alphas, key, *cts)[0]
+    want = jax.vjp(lambda v: all_spikes(v, alphas, key), x)[1](cts)[0]
     np.testing.assert_allclose(ct_x, want, rtol=3e-7, atol=1e-30)  # to float32 rounding
 
 
@@ -441,13 +447,16 @@ def test_subnormals_take_the_branch_their_spike_takes(dtype):
     else:
         tiny = float(jnp.finfo(dtype).tiny)
         normal = jnp.asarray([tiny, -tiny], dtype)
-    for name in ALL:
-        fn = js.get(name)
-        np.testing.assert_array_equal(
-            np.asarray(derivative_of(fn, x), np.float64),
-            np.asarray(derivative_of(fn, normal).astype(dtype), np.float64), err_msg=name)
-        if is_step(fn):
-            np.testing.assert_array_equal(fn(x), [1.0, 0.0])
+    # One compiled program for every name (the flush happens in compiled code).
+    at_sub, at_normal, spikes = jax.jit(lambda x, normal: (
+        [derivative_of(js.get(n), x) for n in ALL],
+        [derivative_of(js.get(n), normal).astype(dtype) for n in ALL],
+        [js.get(n)(x) for n in ALL if is_step(js.get(n))]))(x, normal)
+    for name, g_sub, g_normal in zip(ALL, at_sub, at_normal):
+        np.testing.assert_array_equal(np.asarray(g_sub, np.float64),
+                                      np.asarray(g_normal, np.float64), err_msg=name)
+    for out in spikes:
+        np.testing.assert_array_equal(out, [1.0, 0.0])
     # The example of the issue: a log-tailed ReLU spikes at +sub and takes the x > 0 slope.
     assert float(grad_of(js.log_tailed_relu, jnp.asarray([sub], dtype))[0]) == 1.0
 

@@ -47,17 +47,19 @@ def test_grad_equals_derivative_and_jit_equals_eager(name):
 def test_vmap_over_x(name):
     fn = js.get(name)
     x = jnp.asarray(np.stack([X, -X, 2 * X]), jnp.float64)
-    rows = jax.vmap(lambda v: grad_of(fn, v))(x)
+    # One compiled program: the vmapped rows and each row on its own.
+    rows, each = jax.jit(lambda x: (jax.vmap(lambda v: grad_of(fn, v))(x),
+                                    [grad_of(fn, x[i]) for i in range(3)]))(x)
     for i in range(3):
-        np.testing.assert_array_equal(rows[i], grad_of(fn, x[i]))
+        np.testing.assert_array_equal(rows[i], each[i])
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_grad_of_grad_is_derivative_of_g(name):
     fn = js.get(name)
     x = jnp.asarray(X, jnp.float64)
-    second = jax.grad(lambda v: grad_of(fn, v).sum())(x)
-    want = jax.grad(lambda v: derivative_of(fn, v).sum())(x)
+    second, want = jax.jit(lambda x: (jax.grad(lambda v: grad_of(fn, v).sum())(x),
+                                      jax.grad(lambda v: derivative_of(fn, v).sum())(x)))(x)
     np.testing.assert_allclose(second, want, rtol=1e-12, atol=1e-12)
 
 
@@ -86,12 +88,14 @@ def _lif_loss_unrolled(fn, weights, inputs):
 def test_scan_over_time_and_checkpoint(name):
     fn = js.get(name)
     rng = np.random.default_rng(0)
-    inputs = jnp.asarray(rng.uniform(0, 1, (12, 5)), jnp.float64)
+    inputs = jnp.asarray(rng.uniform(0, 1, (6, 5)), jnp.float64)
     weights = jnp.asarray(rng.uniform(0.2, 1.5, 5), jnp.float64)
-    want = jax.grad(lambda w: _lif_loss_unrolled(fn, w, inputs))(weights)
-    for checkpoint in (False, True):
-        got = jax.jit(jax.grad(lambda w: _lif_loss(fn, w, inputs, checkpoint)))(weights)
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    # One compiled program: the unrolled loop, the scan, the checkpointed scan.
+    want, *got = jax.jit(lambda w: [
+        jax.grad(lambda w: _lif_loss_unrolled(fn, w, inputs))(w),
+        *(jax.grad(lambda w: _lif_loss(fn, w, inputs, c))(w) for c in (False, True))])(weights)
+    for scanned in got:
+        np.testing.assert_allclose(scanned, want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -100,18 +104,25 @@ def test_forward_mode(name):
     twin = js.forward_mode(fn)
     assert twin.mode == "forward" and twin.declaration is fn.declaration
     x = jnp.asarray(X, jnp.float64)
-    g = derivative_of(fn, x)
     kw = kwargs_of(fn)
-    out, tangent = jax.jvp(lambda v: twin(v, **kw), (x,), (jnp.full_like(x, 3.0),))
-    np.testing.assert_array_equal(out, spike_call(fn, x))
-    np.testing.assert_allclose(tangent, 3.0 * g, rtol=1e-15)
-    jac = jax.jacfwd(lambda v: twin(v, **kw))(x)
-    np.testing.assert_allclose(jac, jnp.diag(g), rtol=1e-15)
+
+    @jax.jit  # one compiled program for every mode below
+    def modes(x):
+        out, tangent = jax.jvp(lambda v: twin(v, **kw), (x,), (jnp.full_like(x, 3.0),))
+        return dict(
+            out=out, tangent=tangent, spikes=spike_call(fn, x), g=derivative_of(fn, x),
+            jac=jax.jacfwd(lambda v: twin(v, **kw))(x),
+            reverse=jax.grad(lambda v: twin(v, **kw).sum())(x),
+            hess=jax.hessian(lambda v: twin(v, **kw).sum())(x),
+            want=jax.grad(lambda v: derivative_of(fn, v).sum())(x))
+
+    m = modes(x)
+    np.testing.assert_array_equal(m["out"], m["spikes"])
+    np.testing.assert_allclose(m["tangent"], 3.0 * m["g"], rtol=1e-15)
+    np.testing.assert_allclose(m["jac"], jnp.diag(m["g"]), rtol=1e-15)
     # Reverse mode through the twin agrees with the custom_vjp.
-    np.testing.assert_allclose(jax.grad(lambda v: twin(v, **kw).sum())(x), g, rtol=1e-15)
-    hess = jax.hessian(lambda v: twin(v, **kw).sum())(x)
-    want = jax.grad(lambda v: derivative_of(fn, v).sum())(x)
-    np.testing.assert_allclose(jnp.diag(hess), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(m["reverse"], m["g"], rtol=1e-15)
+    np.testing.assert_allclose(jnp.diag(m["hess"]), m["want"], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", WITH_ALPHA)
@@ -126,7 +137,9 @@ def test_one_compilation_for_many_alphas(name):
 
     x = jnp.asarray(X, jnp.float64)
     for alpha in alphas(fn):
-        np.testing.assert_allclose(grad_at(x, alpha), derivative_of(fn, x, alpha), rtol=1e-14)
+        # An array alpha: one compilation of the derivative too.
+        np.testing.assert_allclose(grad_at(x, alpha), derivative_of(fn, x, np.float64(alpha)),
+                                   rtol=1e-14)
     assert len(traces) == 1
 
 
@@ -139,15 +152,18 @@ def test_vmap_over_alpha_and_per_neuron_alpha(name):
     fn = js.get(name)
     a = jnp.asarray(alphas(fn), jnp.float64)
     x = jnp.asarray(X, jnp.float64)
-    by_vmap = jax.vmap(lambda al: grad_of(fn, x, al))(a)
-    for i in range(3):
-        np.testing.assert_allclose(by_vmap[i], grad_of(fn, x, a[i]), rtol=1e-15)
     # One alpha per neuron (the trailing axis), broadcast over the batch.
     batch = jnp.stack([x, -x])[..., None] * jnp.ones(3)  # (2, 11, 3)
-    per_neuron = grad_of(fn, batch, a)
+
+    @jax.jit  # one compiled program
+    def both(x, a, batch):
+        return (jax.vmap(lambda al: grad_of(fn, x, al))(a), [grad_of(fn, x, ai) for ai in a],
+                grad_of(fn, batch, a), [grad_of(fn, batch[..., i], a[i]) for i in range(3)])
+
+    by_vmap, each, per_neuron, each_neuron = both(x, a, batch)
     for i in range(3):
-        np.testing.assert_allclose(per_neuron[..., i], grad_of(fn, batch[..., i], a[i]),
-                                   rtol=1e-15)
+        np.testing.assert_allclose(by_vmap[i], each[i], rtol=1e-15)
+        np.testing.assert_allclose(per_neuron[..., i], each_neuron[i], rtol=1e-15)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -165,21 +181,23 @@ def test_dtype_contract(name):
                 x, *args)
             assert out.dtype == dtype and g.dtype == dtype, (dtype, alpha_dtype)
             assert value.dtype == dtype
-    # And once for real: bfloat16 spikes and gradients with a float32 alpha array.
-    x = jnp.asarray(X, jnp.bfloat16)
+    # And once for real (one compiled program): bfloat16 spikes and gradients
+    # with a float32 alpha array, against the float32 derivative.
     args = () if fn.declaration.alpha is None else (
         jnp.full(X.shape, fn.declaration.alpha, jnp.float32),)
-    assert spike_call(fn, x, *args).dtype == jnp.bfloat16
-    g = grad_of(fn, x, *args)
-    assert g.dtype == jnp.bfloat16
-    np.testing.assert_allclose(np.asarray(g, np.float32),
-                               derivative_of(fn, jnp.asarray(X, jnp.float32), *args),
-                               rtol=1e-2, atol=1e-2)
+    out, g, want = jax.jit(lambda x, *a: (spike_call(fn, x, *a), grad_of(fn, x, *a),
+                                          derivative_of(fn, x.astype(jnp.float32), *a)))(
+        jnp.asarray(X, jnp.bfloat16), *args)
+    assert out.dtype == g.dtype == jnp.bfloat16
+    np.testing.assert_allclose(np.asarray(g, np.float32), want, rtol=1e-2, atol=1e-2)
 
 
 def test_alpha_gets_zero_cotangent_by_default():
     x = jnp.asarray(X, jnp.float64)
-    for name in WITH_ALPHA:
-        fn = js.get(name)
-        ga = jax.grad(lambda a: spike_call(fn, x, a).sum())(jnp.float64(alphas(fn)[1]))
+    fns = [js.get(name) for name in WITH_ALPHA]
+    # One compiled program for all of them.
+    cotangents = jax.jit(lambda x: [
+        jax.grad(lambda a: spike_call(fn, x, a).sum())(jnp.float64(alphas(fn)[1]))
+        for fn in fns])(x)
+    for name, ga in zip(WITH_ALPHA, cotangents):
         assert ga == 0.0, name
