@@ -30,20 +30,21 @@ from tests.helpers import (
 ALL = [*js.names(), *js.presets()]
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_finite_everywhere_but_nan(name):
-    fn = js.get(name)
+def test_finite_everywhere_but_nan():
     xs = [jnp.asarray(grid(dtype)) for dtype in FLOATS]
-    # One compiled program for the four dtypes.
-    results = jax.jit(lambda xs: [(spike_call(fn, x), grad_of(fn, x)) for x in xs])(xs)
-    for dtype, x, (out, g) in zip(FLOATS, xs, results):
-        nan = np.isnan(np.asarray(x, np.float64))
-        assert out.dtype == dtype and g.dtype == dtype
-        out64, g64 = np.asarray(out, np.float64), np.asarray(g, np.float64)
-        assert spikes_are_valid(fn, out64), (dtype, out64)
-        assert np.isfinite(g64[~nan]).all(), (dtype, x[~np.isfinite(g64) & ~nan])
-        # A NaN input propagates into the gradient instead of being hidden.
-        assert np.isnan(g64[nan]).all(), dtype
+    # One compiled program for every name and the four dtypes.
+    results = jax.jit(lambda xs: [[(spike_call(js.get(n), x), grad_of(js.get(n), x))
+                                   for x in xs] for n in ALL])(xs)
+    for name, per_dtype in zip(ALL, results):
+        fn = js.get(name)
+        for dtype, x, (out, g) in zip(FLOATS, xs, per_dtype):
+            nan = np.isnan(np.asarray(x, np.float64))
+            assert out.dtype == dtype and g.dtype == dtype, name
+            out64, g64 = np.asarray(out, np.float64), np.asarray(g, np.float64)
+            assert spikes_are_valid(fn, out64), (name, dtype, out64)
+            assert np.isfinite(g64[~nan]).all(), (name, dtype, x[~np.isfinite(g64) & ~nan])
+            # A NaN input propagates into the gradient instead of being hidden.
+            assert np.isnan(g64[nan]).all(), (name, dtype)
 
 
 STEPS = [n for n in ALL if js.get(n).declaration.forward is None
@@ -57,16 +58,17 @@ def test_nan_forward_is_documented_value(name):
     np.testing.assert_array_equal(out, [0.0])
 
 
-@pytest.mark.parametrize("name", [n for n in ALL if js.get(n).declaration.learnable])
-def test_learnable_alpha_cotangent_is_finite(name):
-    fn = js.get(name)
+def test_learnable_alpha_cotangent_is_finite():
     # Documented scope: the alpha cotangent is d/dalpha of S in the compute
     # dtype, finite for |x| up to 1e4 here; at +-inf and +-max it may not be.
     x = jnp.asarray(grid(jnp.float32))
     x = x[jnp.abs(x) <= 1e4]
-    ga = jax.grad(lambda a: spike_call(fn, x, a, learn_alpha=True).sum())(
-        jnp.float32(fn.declaration.alpha or 0.5))
-    assert ga.dtype == jnp.float32 and bool(jnp.isfinite(ga))
+    learnable = [n for n in ALL if js.get(n).declaration.learnable]
+    cotangents = jax.jit(lambda x: [
+        jax.grad(lambda a: spike_call(js.get(n), x, a, learn_alpha=True).sum())(
+            jnp.float32(js.get(n).declaration.alpha or 0.5)) for n in learnable])(x)
+    for name, ga in zip(learnable, cotangents):
+        assert ga.dtype == jnp.float32 and bool(jnp.isfinite(ga)), name
 
 
 def _finite_floats():

@@ -260,32 +260,34 @@ def test_defaults(name):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(REF))
-def test_values(name, dtype):
-    f = js.get(name)
+def test_values(dtype):
     x = jnp.asarray(_grid(dtype))
     z = jnp.array([0.0, -0.0, np.nan], dtype)
+    names = sorted(REF)
 
-    @jax.jit  # one compiled program: spikes and gradients on the grid and at 0, -0, NaN
-    def values(x, z):
+    def values(f, x, z):
         grad = jax.grad(lambda v: f(v, **_kw(f)).sum())
         return f(x, **_kw(f)), grad(x), f(z, **_kw(f)), grad(z)
 
-    out, g, out_z, g_z = values(x, z)
-    want = _ref(name, np.asarray(x, np.float64))
+    # One compiled program: every preset's spikes and gradients on the grid and at 0, -0, NaN.
+    results = jax.jit(lambda x, z: [values(js.get(n), x, z) for n in names])(x, z)
     tol = dict(rtol=5e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-13)
-    assert np.all(np.isfinite(np.asarray(g)))
-    np.testing.assert_allclose(np.asarray(g, np.float64), want, **tol)
-    if f.declaration.forward is not None:  # spike counts: round(clip(x, 0, D)), half to even
-        np.testing.assert_array_equal(np.asarray(out), np.round(np.clip(np.asarray(x), 0, 4)))
-    elif not f.declaration.stochastic:
-        xn = np.asarray(x)
-        h0 = REF[name][3]
-        want_out = np.where(xn == 0, h0, (xn > 0).astype(np.float64))
-        np.testing.assert_array_equal(np.asarray(out), want_out.astype(dtype))
-        # both zeros, and NaN (no spike, NaN gradient)
-        np.testing.assert_array_equal(np.asarray(out_z), np.array([h0, h0, 0.0], dtype))
-        assert np.isnan(float(g_z[2]))
+    for name, (out, g, out_z, g_z) in zip(names, results):
+        f = js.get(name)
+        want = _ref(name, np.asarray(x, np.float64))
+        assert np.all(np.isfinite(np.asarray(g))), name
+        np.testing.assert_allclose(np.asarray(g, np.float64), want, **tol, err_msg=name)
+        if f.declaration.forward is not None:  # spike counts: round(clip(x, 0, D)), half to even
+            np.testing.assert_array_equal(np.asarray(out), np.round(np.clip(np.asarray(x), 0, 4)))
+        elif not f.declaration.stochastic:
+            xn = np.asarray(x)
+            h0 = REF[name][3]
+            want_out = np.where(xn == 0, h0, (xn > 0).astype(np.float64))
+            np.testing.assert_array_equal(np.asarray(out), want_out.astype(dtype), err_msg=name)
+            # both zeros, and NaN (no spike, NaN gradient)
+            np.testing.assert_array_equal(np.asarray(out_z), np.array([h0, h0, 0.0], dtype),
+                                          err_msg=name)
+            assert np.isnan(float(g_z[2])), name
 
 
 ALPHA_PRESETS = [n for n in sorted(REF) if REF[n][1] not in (None, 0.0)]

@@ -43,24 +43,27 @@ def test_grad_equals_derivative_and_jit_equals_eager(name):
     np.testing.assert_array_equal(jax.jit(lambda v: grad_of(fn, v))(x), g)
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_vmap_over_x(name):
-    fn = js.get(name)
+# The tests below compile one program for every name at once (the checks
+# are per name): a program per name would cost four times the time.
+
+
+def test_vmap_over_x():
     x = jnp.asarray(np.stack([X, -X, 2 * X]), jnp.float64)
-    # One compiled program: the vmapped rows and each row on its own.
-    rows, each = jax.jit(lambda x: (jax.vmap(lambda v: grad_of(fn, v))(x),
-                                    [grad_of(fn, x[i]) for i in range(3)]))(x)
-    for i in range(3):
-        np.testing.assert_array_equal(rows[i], each[i])
+    rows, each = jax.jit(lambda x: (
+        [jax.vmap(lambda v: grad_of(js.get(n), v))(x) for n in ALL],
+        [[grad_of(js.get(n), x[i]) for i in range(3)] for n in ALL]))(x)
+    for name, by_vmap, one_by_one in zip(ALL, rows, each):
+        for i in range(3):
+            np.testing.assert_array_equal(by_vmap[i], one_by_one[i], err_msg=name)
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_grad_of_grad_is_derivative_of_g(name):
-    fn = js.get(name)
+def test_grad_of_grad_is_derivative_of_g():
     x = jnp.asarray(X, jnp.float64)
-    second, want = jax.jit(lambda x: (jax.grad(lambda v: grad_of(fn, v).sum())(x),
-                                      jax.grad(lambda v: derivative_of(fn, v).sum())(x)))(x)
-    np.testing.assert_allclose(second, want, rtol=1e-12, atol=1e-12)
+    second, want = jax.jit(lambda x: (
+        [jax.grad(lambda v: grad_of(js.get(n), v).sum())(x) for n in ALL],
+        [jax.grad(lambda v: derivative_of(js.get(n), v).sum())(x) for n in ALL]))(x)
+    for name, got, expected in zip(ALL, second, want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 def _lif_loss(fn, weights, inputs, checkpoint):
@@ -84,30 +87,25 @@ def _lif_loss_unrolled(fn, weights, inputs):
     return ((total - 3.0) ** 2).sum()
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_scan_over_time_and_checkpoint(name):
-    fn = js.get(name)
+def test_scan_over_time_and_checkpoint():
     rng = np.random.default_rng(0)
     inputs = jnp.asarray(rng.uniform(0, 1, (6, 5)), jnp.float64)
     weights = jnp.asarray(rng.uniform(0.2, 1.5, 5), jnp.float64)
-    # One compiled program: the unrolled loop, the scan, the checkpointed scan.
-    want, *got = jax.jit(lambda w: [
-        jax.grad(lambda w: _lif_loss_unrolled(fn, w, inputs))(w),
-        *(jax.grad(lambda w: _lif_loss(fn, w, inputs, c))(w) for c in (False, True))])(weights)
-    for scanned in got:
-        np.testing.assert_allclose(scanned, want, rtol=1e-12, atol=1e-12)
+    # The unrolled loop, the scan and the checkpointed scan of every name.
+    grads = jax.jit(lambda w: [[
+        jax.grad(lambda w: _lif_loss_unrolled(js.get(n), w, inputs))(w),
+        *(jax.grad(lambda w: _lif_loss(js.get(n), w, inputs, c))(w) for c in (False, True))]
+        for n in ALL])(weights)
+    for name, (want, *scanned) in zip(ALL, grads):
+        for got in scanned:
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_forward_mode(name):
-    fn = js.get(name)
-    twin = js.forward_mode(fn)
-    assert twin.mode == "forward" and twin.declaration is fn.declaration
+def test_forward_mode():
     x = jnp.asarray(X, jnp.float64)
-    kw = kwargs_of(fn)
 
-    @jax.jit  # one compiled program for every mode below
-    def modes(x):
+    def modes(fn, x):
+        twin, kw = js.forward_mode(fn), kwargs_of(fn)
         out, tangent = jax.jvp(lambda v: twin(v, **kw), (x,), (jnp.full_like(x, 3.0),))
         return dict(
             out=out, tangent=tangent, spikes=spike_call(fn, x), g=derivative_of(fn, x),
@@ -116,13 +114,17 @@ def test_forward_mode(name):
             hess=jax.hessian(lambda v: twin(v, **kw).sum())(x),
             want=jax.grad(lambda v: derivative_of(fn, v).sum())(x))
 
-    m = modes(x)
-    np.testing.assert_array_equal(m["out"], m["spikes"])
-    np.testing.assert_allclose(m["tangent"], 3.0 * m["g"], rtol=1e-15)
-    np.testing.assert_allclose(m["jac"], jnp.diag(m["g"]), rtol=1e-15)
-    # Reverse mode through the twin agrees with the custom_vjp.
-    np.testing.assert_allclose(m["reverse"], m["g"], rtol=1e-15)
-    np.testing.assert_allclose(jnp.diag(m["hess"]), m["want"], rtol=1e-12, atol=1e-12)
+    results = jax.jit(lambda x: [modes(js.get(n), x) for n in ALL])(x)
+    for name, m in zip(ALL, results):
+        twin = js.forward_mode(js.get(name))
+        assert twin.mode == "forward" and twin.declaration is js.get(name).declaration
+        np.testing.assert_array_equal(m["out"], m["spikes"], err_msg=name)
+        np.testing.assert_allclose(m["tangent"], 3.0 * m["g"], rtol=1e-15, err_msg=name)
+        np.testing.assert_allclose(m["jac"], jnp.diag(m["g"]), rtol=1e-15, err_msg=name)
+        # Reverse mode through the twin agrees with the custom_vjp.
+        np.testing.assert_allclose(m["reverse"], m["g"], rtol=1e-15, err_msg=name)
+        np.testing.assert_allclose(jnp.diag(m["hess"]), m["want"], rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
 
 
 @pytest.mark.parametrize("name", WITH_ALPHA)
@@ -147,23 +149,22 @@ def test_one_compilation_for_many_alphas(name):
 FIXED_G_WITH_ALPHA = [n for n in WITH_ALPHA if "derivative" not in js.get(n).declaration.keyed]
 
 
-@pytest.mark.parametrize("name", FIXED_G_WITH_ALPHA)
-def test_vmap_over_alpha_and_per_neuron_alpha(name):
-    fn = js.get(name)
-    a = jnp.asarray(alphas(fn), jnp.float64)
+def test_vmap_over_alpha_and_per_neuron_alpha():
     x = jnp.asarray(X, jnp.float64)
     # One alpha per neuron (the trailing axis), broadcast over the batch.
     batch = jnp.stack([x, -x])[..., None] * jnp.ones(3)  # (2, 11, 3)
+    table = {n: jnp.asarray(alphas(js.get(n)), jnp.float64) for n in FIXED_G_WITH_ALPHA}
 
-    @jax.jit  # one compiled program
-    def both(x, a, batch):
+    def both(fn, a):
         return (jax.vmap(lambda al: grad_of(fn, x, al))(a), [grad_of(fn, x, ai) for ai in a],
                 grad_of(fn, batch, a), [grad_of(fn, batch[..., i], a[i]) for i in range(3)])
 
-    by_vmap, each, per_neuron, each_neuron = both(x, a, batch)
-    for i in range(3):
-        np.testing.assert_allclose(by_vmap[i], each[i], rtol=1e-15)
-        np.testing.assert_allclose(per_neuron[..., i], each_neuron[i], rtol=1e-15)
+    results = jax.jit(lambda table: {n: both(js.get(n), a) for n, a in table.items()})(table)
+    for name, (by_vmap, each, per_neuron, each_neuron) in results.items():
+        for i in range(3):
+            np.testing.assert_allclose(by_vmap[i], each[i], rtol=1e-15, err_msg=name)
+            np.testing.assert_allclose(per_neuron[..., i], each_neuron[i], rtol=1e-15,
+                                       err_msg=name)
 
 
 @pytest.mark.parametrize("name", ALL)
