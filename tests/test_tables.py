@@ -103,4 +103,5 @@ def test_a_new_shape_is_one_declaration(tmp_path):
         env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])})
     assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
     assert "test_grad_equals_derivative_and_jit_equals_eager[sech_bump]" in collect.stdout
-    assert "test_forward_mode[sech_bump]" in collect.stdout
+    assert "test_dtype_contract[sech_bump]" in collect.stdout
+    assert "test_one_compilation_for_many_alphas[sech_bump]" in collect.stdout
