@@ -452,6 +452,19 @@ def write_outputs(out: Path | None, metrics: dict[str, Any],
           f"{', window.png' if 'window_x' in metrics else ''}")
 
 
+def run(train: Callable[[argparse.Namespace, Digits], dict[str, Any]], description: str,
+        argv: list[str] | None = None) -> None:
+    """An example's main: parse the flags, train once, write and print the results."""
+    args = parser(description).parse_args(argv)
+    resolve_surrogate(args.surrogate, args.alpha)  # fails fast, before loading data
+    start = time.perf_counter()
+    data = load_digits(args.limit)
+    metrics = train(args, data)
+    write_outputs(args.out, metrics, data)
+    print(summary(metrics))
+    print(f"total wall time {time.perf_counter() - start:.1f} s")
+
+
 def summary(metrics: dict[str, Any]) -> str:
     """One line for the terminal."""
     alpha = "" if metrics["alpha"] is None else f" alpha={metrics['alpha']:g}"

@@ -12,7 +12,6 @@ module is called inside the scan body, so no ``hk.scan`` is needed.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,14 +95,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = digits.parser(__doc__.splitlines()[0]).parse_args(argv)
-    digits.resolve_surrogate(args.surrogate, args.alpha)  # fails fast
-    start = time.perf_counter()
-    data = digits.load_digits(args.limit)
-    metrics = train(args, data)
-    digits.write_outputs(args.out, metrics, data)
-    print(digits.summary(metrics))
-    print(f"total wall time {time.perf_counter() - start:.1f} s")
+    digits.run(train, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -224,7 +224,6 @@ def scan_layer(step, dtype=jnp.float32, T=6, B=2, N=8):
 def stacked_residuals(loss, *args):
     """The (T, ...) arrays the backward pass of a scan keeps."""
     _, pull = jax.vjp(loss, *args)
-    T = args[0].shape[0]
     return [a for a in jax.tree.leaves(pull)
             if getattr(a, "shape", None) == args[0].shape and a is not args[0]]
 

@@ -7,54 +7,24 @@ without an entry here fails ``test_every_preset_has_a_reference``.
 
 from __future__ import annotations
 
-import math
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxsurrogate as js
-
-PI = math.pi
-SQPI = math.sqrt(PI)
-
-
-def _sig(z):
-    return 0.5 * (1 + np.tanh(z / 2))
-
-
-def _npdf(x, mu, s):
-    z = (x - mu) / s
-    return np.exp(-0.5 * z * z) / (s * np.sqrt(2 * PI))
-
-
-def _sech2(z):
-    return 1 / np.cosh(np.minimum(np.abs(z), 700)) ** 2
-
-
-def _sqw(x, terms, period):
-    r = np.fmod(x, period)
-    w = 2 * PI / period
-    total = sum(np.cos((2 * i - 1) * w * r) for i in range(1, int(terms) + 1))
-    return np.where(np.isinf(x), 0.0, 4 / period * total * np.ones_like(x))
-
-
-def fast_sigmoid(x, a):
-    return 1 / (a * np.abs(x) + 1) ** 2
-
-
-def sigmoid(x, a):
-    return a * _sig(a * x) * _sig(-a * x)
-
-
-def atan(x, a):
-    return (a / 2) / (1 + (PI / 2 * a * x) ** 2)
-
-
-def erf(x, a):
-    return a / SQPI * np.exp(-(a * x) ** 2)
-
+from tests.helpers import PI
+from tests.helpers import SQRT_PI as SQPI
+from tests.helpers import np_atan as atan
+from tests.helpers import np_erf as erf
+from tests.helpers import np_fast_sigmoid as fast_sigmoid
+from tests.helpers import np_log_tailed as log_tailed
+from tests.helpers import np_logistic_slope as sigmoid
+from tests.helpers import np_multi_gaussian as multi_gauss
+from tests.helpers import np_normal as _npdf
+from tests.helpers import np_s2nn as s2nn
+from tests.helpers import np_sech2 as _sech2
+from tests.helpers import np_square_wave as _sqw
 
 def pq(x, a):
     return np.maximum(0, a - a * a * np.abs(x))
@@ -70,20 +40,6 @@ def soft_sign(x, a):
 
 def nsla(x, a):
     return 1 / (1 / a + np.abs(x))
-
-
-def s2nn(x, a, beta):
-    return np.where(x < 0, sigmoid(x, a), beta / (np.where(x < 0, 0, x) + 1))
-
-
-def log_tailed(x, a):
-    with np.errstate(divide="ignore"):
-        return np.where(x > 1, 1 / x, np.where(x > 0, 1.0, a))
-
-
-def multi_gauss(x, a, sigma, h, s):
-    return a * ((1 + h) * _npdf(x, 0, sigma) - h * _npdf(x, sigma, s * sigma)
-                - h * _npdf(x, -sigma, s * sigma))
 
 
 # name -> (g(x, alpha, **params), default alpha or None, default params, H(0))

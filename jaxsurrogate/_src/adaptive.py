@@ -14,7 +14,6 @@ import math
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 from jax import lax
 
