@@ -45,23 +45,22 @@ import sys
 import time
 from pathlib import Path
 
+from jsbench.norse_lif import LIF_PARAMS, lif_data  # benchmarks/ is on sys.path
+
 REPO = Path(__file__).resolve().parents[1]
 # Norse's LIFParameters defaults (norse 1.1.0) and SuperSpike's alpha.
 DT, TAU_SYN_INV, TAU_MEM_INV, V_LEAK, V_TH, V_RESET, ALPHA = (
-    1e-3, 200.0, 100.0, 0.0, 1.0, 0.0, 100.0)
+    LIF_PARAMS[k] for k in ("dt", "tau_syn_inv", "tau_mem_inv", "v_leak", "v_th", "v_reset",
+                            "alpha"))
 FULL = dict(T=100, batch=256, inputs=784, hidden=512, repeats=15)
 SMOKE = dict(T=4, batch=8, inputs=16, hidden=8, repeats=2)
 PEERS = ("spyx", "braintools")
 MIB = 2.0 ** 20
 
 
-def data(T, batch, inputs, hidden, seed=0):
-    """Input spikes (T, batch, inputs) at 10 % and weights N(0, 0.1), float32."""
-    import numpy as np
-    rng = np.random.default_rng(seed)
-    x = (rng.random((T, batch, inputs)) < 0.1).astype(np.float32)
-    w = rng.normal(0, 0.1, (inputs, hidden)).astype(np.float32)
-    return x, w
+def data(T, batch, inputs, hidden):
+    """The benchmarks' inputs and weights for these sizes (``jsbench.norse_lif``)."""
+    return lif_data(T, batch, inputs, hidden)
 
 
 def lif_loss(spike_and_reset):

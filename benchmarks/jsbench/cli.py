@@ -13,8 +13,9 @@ import jaxsurrogate as js
 
 from . import __doc__ as PACKAGE_DOC
 from .elementwise import run_elementwise, run_focus
-from .lif import LIF_PARAMS, run_lif_local
+from .lif import run_lif_local
 from .machine import find_allocator, machine_info
+from .norse_lif import LIF_PARAMS
 from .peers import DEFAULT_PEER_PYTHON, PEERS, run_peers, worker
 from .report import write_outputs
 from .targets import summarize

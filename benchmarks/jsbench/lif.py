@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 import jaxsurrogate as js
 
 from .machine import current_allocator, faults_per_call
+from .norse_lif import LIF_PARAMS, lif_data
 from .timing import format_ms, time_group
 from .twins import handwritten
-
-# Norse's LIFParameters defaults (norse 1.1.0), used by every LIF here and
-# in the peers.
-LIF_PARAMS = dict(dt=1e-3, tau_syn_inv=200.0, tau_mem_inv=100.0, v_leak=0.0,
-                  v_th=1.0, v_reset=0.0, alpha=100.0)
 
 # Suffix of the variants that leave the dense layer out; they are compared
 # with jaxsurrogate's LIF only.
@@ -29,14 +24,6 @@ MATMULS = "matrix products only"
 def ref_label(k):
     """The jaxsurrogate variant that variant ``k`` is compared with."""
     return "jaxsurrogate" + (LIF_ONLY if k.endswith(LIF_ONLY) else "")
-
-
-def lif_data(T, B, nin, nout, seed=0):
-    """Input spikes (T, B, nin) and weights (nin, nout), float32 numpy."""
-    rng = np.random.default_rng(seed)
-    x = (rng.random((T, B, nin)) < 0.1).astype(np.float32)
-    w = rng.normal(0, 0.1, (nin, nout)).astype(np.float32)
-    return x, w
 
 
 def jaxsurrogate_spike(v):

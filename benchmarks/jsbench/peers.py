@@ -19,9 +19,9 @@ from typing import Callable
 
 import jax
 
-from .lif import (LIF_ONLY, LIF_PARAMS, MATMULS, jaxsurrogate_spike, lif_data,
-                  make_jax_lif, make_jax_matmuls, measure_lif)
+from .lif import LIF_ONLY, MATMULS, jaxsurrogate_spike, make_jax_lif, make_jax_matmuls, measure_lif
 from .machine import find_allocator
+from .norse_lif import LIF_PARAMS, lif_data
 from .timing import block_mixed, format_ms
 
 RUN_PY = Path(__file__).resolve().parents[1] / "run.py"  # the workers' entry point
