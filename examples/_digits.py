@@ -318,6 +318,12 @@ StepFn = Callable[[np.ndarray, np.ndarray, Array, int], tuple[Array, Array]]
 EvalFn = Callable[[np.ndarray, np.ndarray, Array], tuple[Array, Array]]
 
 
+def fit_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of :func:`fit` that come from the shared flags."""
+    return dict(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                progress=not args.no_progress)
+
+
 def fit(step: StepFn, evaluate: EvalFn, data: Digits, *, epochs: int,
         batch_size: int, seed: int, progress: bool = True,
         desc: str = "train",

@@ -104,8 +104,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
     history = digits.fit(
         step, lambda x, y, k: evaluate(state["model"], x, y, k), data,
-        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=f"equinox {args.surrogate}",
+        **digits.fit_flags(args), desc=f"equinox {args.surrogate}",
         on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(state["model"], x, k),
                                  data))
     return {**digits.run_info(args, surrogate, data, "equinox"), **history}

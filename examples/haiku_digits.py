@@ -87,8 +87,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
 
     history = digits.fit(
         step, lambda x, y, k: evaluate(state["params"], x, y, k), data,
-        epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=f"haiku {args.surrogate}",
+        **digits.fit_flags(args), desc=f"haiku {args.surrogate}",
         on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(state["params"], x, k),
                                  data))
     return {**digits.run_info(args, surrogate, data, "haiku"), **history}

@@ -198,9 +198,7 @@ def train(args: argparse.Namespace, devices: list[Any],
                         width.alpha_schedule(args, surrogate, data))
     trainer = Trainer(devices, args, cfg)
     history = digits.fit(
-        trainer.step, trainer.evaluate, data, epochs=args.epochs,
-        batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress,
+        trainer.step, trainer.evaluate, data, **digits.fit_flags(args),
         desc=f"{len(devices)} device(s)",
         on_epoch=width.diagnosis(args, cfg, trainer.potentials, data))
     return {**digits.run_info(args, surrogate, data, "jax.sharding"),

@@ -94,8 +94,7 @@ def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
     history = digits.fit(
         lambda x, y, k, s: train_step(model, optimizer, x, y, k, s),
         lambda x, y, k: evaluate(model, x, y, k),
-        data, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-        progress=not args.no_progress, desc=surrogate_name,
+        data, **digits.fit_flags(args), desc=surrogate_name,
         on_epoch=width.diagnosis(args, cfg, lambda x, k: potentials(model, x, k), data))
     metrics = {**digits.run_info(args, surrogate, data, "flax.nnx"), **history}
     return metrics
