@@ -6,7 +6,9 @@ the papers and libraries, not from jaxsurrogate.
 
 from __future__ import annotations
 
+import importlib
 import math
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +24,16 @@ ASYMMETRIC = {"leaky_k_relu", "log_tailed_relu", "multispike", "s2nn", "spike_ra
               "local_zo"}  # a random g: symmetric in expectation only
 SIGNED = {"multi_gaussian", "squarewave_fourier_series",
           "spikingjelly.squarewave_fourier_series"}
+
+
+def import_from(directory, *names):
+    """Modules that live outside the package (examples/, benchmarks/, docs/_ext/),
+    imported without leaving their directory on sys.path."""
+    sys.path.insert(0, str(directory))
+    try:
+        return [importlib.import_module(name) for name in names]
+    finally:
+        sys.path.remove(str(directory))
 
 
 def grid(dtype) -> np.ndarray:

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import import_from
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
 
@@ -89,13 +91,8 @@ def test_smoke_run_writes_expected_json(tmp_path):
 @pytest.fixture(scope="module")
 def jsbench():
     """The benchmark's package, imported as ``python benchmarks/run.py`` does."""
-    sys.path.insert(0, str(RUN.parent))
-    try:
-        import jsbench.cli
-        import jsbench.machine
-        import jsbench.peers
-    finally:
-        sys.path.remove(str(RUN.parent))
+    jsbench, *_ = import_from(RUN.parent, "jsbench", "jsbench.cli", "jsbench.machine",
+                              "jsbench.peers")
     return jsbench
 
 

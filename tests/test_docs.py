@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import jaxsurrogate as js
+from tests.helpers import import_from
 from jaxsurrogate import neurons
 
 import codeblocks
@@ -63,12 +64,7 @@ def test_catalogue_pages_hold_the_generated_tables() -> None:
 @pytest.fixture(scope="module")
 def jsdocs():
     pytest.importorskip("sphinx", reason="the docs need sphinx: pip install -e '.[docs]'")
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        import jsdocs
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
-    return jsdocs
+    return import_from(DOCS / "_ext", "jsdocs")[0]
 
 
 def test_coverage_check_names_every_public_object(jsdocs) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import jaxsurrogate as js
+from tests.helpers import import_from
 
 for _module in ("flax", "haiku", "optax", "sklearn", "matplotlib", "tqdm"):
     pytest.importorskip(_module, reason=f"the examples need {_module}: "
@@ -187,12 +188,7 @@ def test_help_shows_every_option_s_meaning_and_its_default_once() -> None:
 
 @pytest.fixture(scope="module")
 def digits():
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        import _digits
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    return _digits
+    return import_from(EXAMPLES, "_digits")[0]
 
 
 def test_every_option_has_help(digits) -> None:

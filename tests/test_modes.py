@@ -25,6 +25,7 @@ import jaxsurrogate as js
 from jaxsurrogate._src import mechanism
 from tests.helpers import (
     FLOATS,
+    import_from,
     derivative_of,
     grad_of,
     is_step,
@@ -86,12 +87,7 @@ def test_main_example_training_step_lowers_for_every_platform():
     import optax
     from flax import nnx
 
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        import _digits as digits
-        import train_digits
-    finally:
-        sys.path.remove(str(ROOT / "examples"))
+    digits, train_digits = import_from(ROOT / "examples", "_digits", "train_digits")
     cfg = digits.Config(digits.resolve_surrogate("super"), steps=4)
     model = train_digits.SNN(16, cfg, rngs=nnx.Rngs(0))
     optimizer = nnx.Optimizer(model, optax.adam(1e-3), wrt=nnx.Param)

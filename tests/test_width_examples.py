@@ -21,18 +21,13 @@ for _module in ("flax", "optax", "sklearn", "matplotlib", "tqdm"):
     pytest.importorskip(_module, reason=f"the examples need {_module}: "
                         f"pip install -e '.[examples]'")
 
+from tests.helpers import import_from  # noqa: E402
 from tests.test_examples import EXAMPLES, PNG_MAGIC, TINY, run_example  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def examples():
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        import _digits
-        import _width
-    finally:
-        sys.path.remove(str(EXAMPLES))
-    return _digits, _width
+    return tuple(import_from(EXAMPLES, "_digits", "_width"))
 
 
 def test_flax_example_diagnoses_and_schedules(tmp_path: Path) -> None:
