@@ -123,3 +123,18 @@ def test_unchecked_traced_alpha_is_not_validated():
     # Documented: under jit alpha is traced; only the checked twin can see it.
     out = jax.jit(js.superspike)(X, -1.0)
     assert out.shape == X.shape
+
+
+@pytest.mark.parametrize("name", ["superspike", "spikingjelly.atan"])
+def test_forward_mode_autodiff_error_names_the_twin(name) -> None:
+    f = js.get(name)
+    with pytest.raises(TypeError, match=rf"js\.forward_mode\(js\.get\('{name}'\)\)"):
+        jax.jacfwd(f)(jnp.ones(2))
+    twin = jax.jacfwd(js.forward_mode(f))(jnp.ones(2))
+    assert twin.shape == (2, 2)
+
+
+def test_forward_mode_autodiff_error_of_fire_names_its_mode() -> None:
+    with pytest.raises(TypeError, match=r'fire: .*fire\(\.\.\., mode="forward"\)'):
+        jax.jacfwd(lambda v: js.fire(v)[0])(jnp.ones(2))
+    assert jax.jacfwd(lambda v: js.fire(v, mode="forward")[0])(jnp.ones(2)).shape == (2, 2)

@@ -355,4 +355,5 @@ def fire(
         step = _forward_mode_step(bound, reset, detach)
     else:
         step = _reverse_step(bound, reset, detach, dtype)
-    return step(v, v_th, v_reset, alpha_operand, traced, key)
+    with validation.forward_mode_hint("fire", 'fire(..., mode="forward")'):
+        return step(v, v_th, v_reset, alpha_operand, traced, key)

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jaxsurrogate._src import docs, mechanism
+from jaxsurrogate._src import docs, mechanism, validation
 from jaxsurrogate._src.declaration import Declaration, declare, derive
 from jaxsurrogate._src.mechanism import UNSET, Array
 
@@ -60,7 +60,8 @@ class SpikeFunction:
         ops = mechanism.bind(self.declaration, x, _positional(self.declaration, alpha), params,
                              key=key, learn_alpha=learn_alpha, checked=self.checked)
         kernel = mechanism.spike_kernel(self.declaration, self.mode, ops.learn_alpha)
-        return kernel(ops.x, ops.alpha, ops.params, ops.key, static=ops.static)
+        with validation.forward_mode_hint(self.__name__, f"js.forward_mode(js.get({self.__name__!r}))"):
+            return kernel(ops.x, ops.alpha, ops.params, ops.key, static=ops.static)
 
     def __reduce__(self) -> tuple:
         return self._recipe

@@ -7,8 +7,9 @@ input gets the same message wherever it is passed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jax
@@ -187,3 +188,19 @@ def unknown_name_message(name: Any, choices: Iterable[str], what: str, listing: 
     if len(choices) <= 12 or not listing:
         return f"{head}valid: {', '.join(choices)}"
     return head + listing
+
+
+@contextlib.contextmanager
+def forward_mode_hint(fname: str, remedy: str) -> Iterator[None]:
+    """JAX's "can't apply forward-mode autodiff" error, with what to use instead.
+
+    ``jax.jvp``, ``jax.jacfwd`` and ``jax.hessian`` can't go through a
+    ``custom_vjp``; the message names the forward-mode twin that can.
+    """
+    try:
+        yield
+    except TypeError as err:
+        if "forward-mode autodiff" not in str(err):
+            raise
+        raise TypeError(f"{fname}: {err} It is a custom_vjp, for reverse mode; for "
+                        f"jax.jvp, jax.jacfwd or jax.hessian use {remedy}") from err
