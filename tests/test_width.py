@@ -182,3 +182,14 @@ def test_alpha_from_an_optax_schedule_compiles_once():
         want_grad = np.sum(np.asarray(inputs) * np_superspike(np.asarray(x), want_alpha))
         assert float(grad) == pytest.approx(want_grad, rel=1e-12)
     assert len(traces) == 1 and train_step._cache_size() == 1
+
+
+def test_window_of_a_random_surrogate_takes_the_call_s_key() -> None:
+    x = jnp.linspace(-2.0, 2.0, 64)
+    key = jax.random.key(3)
+    window = js.window_fraction(js.local_zo, x, key=key)
+    g = js.derivative(js.local_zo)(x, key=key)
+    np.testing.assert_allclose(window.mean_g, jnp.mean(g), rtol=1e-6)
+    assert 0 < float(window.fraction) < 1
+    with pytest.raises(TypeError, match="key is required"):
+        js.window_fraction(js.local_zo, x)

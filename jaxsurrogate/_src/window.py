@@ -44,7 +44,8 @@ def _check_rel(rel: Any, who: str) -> float:
     return float(rel)
 
 
-def _g_and_peak(f: Any, x: Array, alpha: Any, params: dict) -> tuple[Array, Array, Array]:
+def _g_and_peak(f: Any, x: Array, alpha: Any, params: dict,
+                key: Any = None) -> tuple[Array, Array, Array]:
     """(g(x), max g, the scale 1/w): for an adaptive f, g of the stretched x."""
     base, scale = f, None
     if isinstance(f, AdaptiveSpikeFunction):
@@ -53,11 +54,13 @@ def _g_and_peak(f: Any, x: Array, alpha: Any, params: dict) -> tuple[Array, Arra
         x = (x.astype(w.dtype) / w).astype(x.dtype)
         scale = 1 / w
     g_of = derivative(base)
+    if key is not None:
+        params = {**params, "key": key}
     g = g_of(x, alpha, **params)
     grid = jnp.asarray(PEAK_GRID, x.dtype)
     # The grid takes only scalar parameters; per-neuron ones have their peak
     # measured on x alone.
-    scalar = all(jnp.ndim(v) == 0 for v in params.values()) and (
+    scalar = all(jnp.ndim(v) == 0 for k, v in params.items() if k != "key") and (
         alpha is UNSET or jnp.ndim(alpha) == 0)
     peak = jnp.max(g)
     if scalar:
@@ -65,7 +68,7 @@ def _g_and_peak(f: Any, x: Array, alpha: Any, params: dict) -> tuple[Array, Arra
     return g, peak, scale
 
 
-def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01,
+def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01, key: Any = None,
                     **params: Any) -> Window:
     r"""The fraction of ``x`` inside the surrogate's gradient window, and the mean g.
 
@@ -90,6 +93,8 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01,
         x: the spike function's input, any shape.
         alpha: f's alpha (None: its default); a number or an array.
         rel: the window's edge, as a fraction of max g, in (0, 1).
+        key: a PRNG key, for a random surrogate only (``js.local_zo``: g is
+            its draw for this key).
         **params: f's extra parameters.
 
     Returns:
@@ -114,7 +119,7 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01,
     rel = _check_rel(rel, who)
     x = validation.floating_array(x, who)
     alpha = UNSET if alpha is None else alpha
-    g, peak, scale = _g_and_peak(f, x, alpha, params)
+    g, peak, scale = _g_and_peak(f, x, alpha, params, key)
     dtype = validation.compute_dtype(x.dtype)
     g = g.astype(dtype)
     # g > 0 too: a zero surrogate (heaviside) has no window, not all of x.
