@@ -7,6 +7,7 @@
 #   bash benchmarks/gpu.sh                 # 2^28, float32 + bfloat16, all shapes
 #   SIZES=12 SHAPES=superspike,heaviside LIF=4,8,16,8 bash benchmarks/gpu.sh
 #                                          # a tiny dry run (works on CPU too)
+#   bash benchmarks/gpu.sh --repeats 1     # any further flags go to run.py
 #
 # Prints the markdown table; writes benchmarks/results/gpu.{json,md}.
 set -euo pipefail
@@ -30,6 +31,7 @@ args=(--gpu --sizes "$SIZES" --lif "$LIF" --focus "$FOCUS" --no-peers
 if [ -n "$SHAPES" ]; then
   args+=(--shapes "$SHAPES")
 fi
+args+=("$@")
 
 "$PYTHON" "$here/run.py" "${args[@]}"
 cat "$OUT/gpu.md"

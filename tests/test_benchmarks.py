@@ -159,7 +159,9 @@ def test_gpu_script_dry_run_on_this_machine(tmp_path):
                LIF="4,8,16,8", FOCUS="12,float32,2", OUT=str(tmp_path),
                PYTHON=sys.executable)
     env.pop("JAX_ENABLE_X64", None)
-    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu.sh")],
+    # The fewest repeats and the shortest samples: this checks plumbing, not speed.
+    quick = ["--repeats", "1", "--min-time", "0.0005", "--dtypes", "float32"]
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu.sh"), *quick],
                           capture_output=True, text=True, timeout=600, cwd=ROOT,
                           env=env, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
