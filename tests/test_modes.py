@@ -73,12 +73,16 @@ def test_symbolic_export_for_every_platform_serializes_and_runs():
     alphas = jnp.asarray(np.stack([_alpha(fn) * np.array([1.0, 1.5, 2.0], np.float32)
                                    for fn in fns]))
     key = jax.random.PRNGKey(0)
-    spikes = jax.jit(all_spikes)(x, alphas, key)
-    for name, got, want in zip(ALL, restored.call(x, alphas, key), spikes):
-        np.testing.assert_array_equal(got, want, err_msg=name)
     cts = [jnp.linspace(0.5, 1.5, 15, dtype=jnp.float32).reshape(5, 3)] * len(fns)
-    ct_x = restored.vjp().call(x, alphas, key, *cts)[0]
-    want = jax.vjp(lambda v: all_spikes(v, alphas, key), x)[1](cts)[0]
+    # Two programs (the restored one with its VJP, and the direct one), not four.
+    got_spikes, ct_x = jax.jit(lambda x, alphas, key, cts: (
+        restored.call(x, alphas, key), restored.vjp().call(x, alphas, key, *cts)[0]))(
+        x, alphas, key, cts)
+    spikes, want = jax.jit(lambda x, alphas, key, cts: (
+        all_spikes(x, alphas, key),
+        jax.vjp(lambda v: all_spikes(v, alphas, key), x)[1](cts)[0]))(x, alphas, key, cts)
+    for name, got, expected in zip(ALL, got_spikes, spikes):
+        np.testing.assert_array_equal(got, expected, err_msg=name)
     np.testing.assert_allclose(ct_x, want, rtol=3e-7, atol=1e-30)  # to float32 rounding
 
 
