@@ -79,31 +79,28 @@ PROPERTY = settings(max_examples=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("name", ALL)
+def _all_properties(x):
+    """Spikes, g, derivative(f) and g(-x) of every name, in one compiled program."""
+    return [(spike_call(js.get(n), x), grad_of(js.get(n), x), derivative_of(js.get(n), x),
+             grad_of(js.get(n), -x)) for n in ALL]
+
+
+_ALL_PROPERTIES = jax.jit(_all_properties)
+
+
+# Every name sees the same drawn values (ten draws, as ten per name did).
 @PROPERTY
 @given(values=st.lists(_finite_floats(), min_size=16, max_size=16))
-def test_properties(name, values):
-    fn = js.get(name)
+def test_properties(values):
     x = jnp.asarray(values, jnp.float32)
-    out = spike_call(fn, x)
-    g = grad_of(fn, x)
-    assert spikes_are_valid(fn, out)
-    np.testing.assert_array_equal(derivative_of(fn, x), g)
-    if is_nonnegative(fn):
-        assert (np.asarray(g) >= 0).all()
-    if is_symmetric(fn):
-        np.testing.assert_allclose(grad_of(fn, -x), g, rtol=1e-6, atol=1e-30)
-    # jit equals eager, bit for bit, forward and backward.
-    jit_out, jit_g = _jitted(name)(x)
-    np.testing.assert_array_equal(jit_out, out)
-    np.testing.assert_array_equal(jit_g, g)
-
-
-_JITTED = {}
-
-
-def _jitted(name):
-    if name not in _JITTED:
+    for name, (out, g, derivative, g_of_minus_x) in zip(ALL, _ALL_PROPERTIES(x)):
         fn = js.get(name)
-        _JITTED[name] = jax.jit(lambda v: (spike_call(fn, v), grad_of(fn, v)))
-    return _JITTED[name]
+        assert spikes_are_valid(fn, out), name
+        np.testing.assert_array_equal(derivative, g, err_msg=name)
+        if is_nonnegative(fn):
+            assert (np.asarray(g) >= 0).all(), name
+        if is_symmetric(fn):
+            np.testing.assert_allclose(g_of_minus_x, g, rtol=1e-6, atol=1e-30, err_msg=name)
+        # jit equals eager, bit for bit, forward and backward.
+        np.testing.assert_array_equal(spike_call(fn, x), out, err_msg=name)
+        np.testing.assert_array_equal(grad_of(fn, x), g, err_msg=name)
