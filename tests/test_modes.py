@@ -351,46 +351,47 @@ _FLOAT_RANGE = settings(max_examples=12, deadline=None,
                                                HealthCheck.function_scoped_fixture])
 
 
-@pytest.mark.parametrize("name", WITH_ALPHA)
+def _with_alpha_of_every_name(x, alphas):
+    """Spikes and g of every name with an alpha, in one compiled program (per dtype)."""
+    return [(spike_call(js.get(n), x, a), grad_of(js.get(n), x, a))
+            for n, a in zip(WITH_ALPHA, alphas)]
+
+
+_WITH_ALPHA_OF_EVERY_NAME = jax.jit(_with_alpha_of_every_name)
+
+
+# Every name sees the same drawn exponents (twelve draws, as twelve per name did).
 @_FLOAT_RANGE
 @given(exponent32=_log_uniform(np.float32), exponent64=_log_uniform(np.float64))
-def test_alphas_across_the_whole_float_range_give_no_nan(name, exponent32, exponent64):
-    fn = js.get(name)
-    for dtype, alpha in ((np.float32, exponent32), (np.float64, exponent64)):
-        if fn.declaration.domain("alpha") == "above_one":
-            alpha = 1 + alpha if alpha < 1 else alpha
+def test_alphas_across_the_whole_float_range_give_no_nan(exponent32, exponent64):
+    fns = [js.get(name) for name in WITH_ALPHA]
+    for dtype, drawn in ((np.float32, exponent32), (np.float64, exponent64)):
         x = jnp.asarray(np.asarray(_FINITE[dtype], dtype))
-        a = np.asarray(alpha, dtype)  # an operand: one compilation for every alpha
-        try:
-            out, g = _jitted_spikes_and_grad(name)(x, a)
-        except ValueError as err:  # refused in the dtype the maths runs in, with a reason
-            assert f"{name}: {fn.declaration.alpha_name} must be" in str(err)
-            continue
-        out = np.asarray(out)
-        if js.get(name).declaration.base.name == "multispike":  # counts up to alpha
-            assert ((out == np.round(out)) & (out >= 0) & (out <= alpha)).all(), (alpha, out)
-        elif spike_values(fn) is None:  # a noisy forward: analog values too
-            assert ((out >= 0) & (out <= 1)).all(), (alpha, out)
-        else:
-            assert np.isin(out, [0.0, 0.5, 1.0]).all(), (alpha, out)
-        assert np.isfinite(np.asarray(g)).all(), (dtype, alpha, np.asarray(x)[~np.isfinite(g)])
-
-
-_JITTED: dict = {}
-
-
-def _jitted_spikes_and_grad(name):
-    if name not in _JITTED:
-        fn = js.get(name)
-        # Checked eagerly (values), then run under jit (one compilation per dtype).
-        inner = jax.jit(lambda v, a: (spike_call(fn, v, a), grad_of(fn, v, a)))
-
-        def checked_then_run(x, a):
-            fn(x[:1], a, **key_kwargs(fn))
-            return inner(x, a)
-
-        _JITTED[name] = checked_then_run
-    return _JITTED[name]
+        alphas, refused = [], set()
+        for name, fn in zip(WITH_ALPHA, fns):
+            alpha = drawn
+            if fn.declaration.domain("alpha") == "above_one":
+                alpha = 1 + alpha if alpha < 1 else alpha
+            a = np.asarray(alpha, dtype)  # an operand: one compilation for every alpha
+            alphas.append(a)
+            try:  # checked eagerly, where the value is known
+                fn(x[:1], a, **key_kwargs(fn))
+            except ValueError as err:  # refused in the dtype the maths runs in, with a reason
+                assert f"{name}: {fn.declaration.alpha_name} must be" in str(err)
+                refused.add(name)
+        results = _WITH_ALPHA_OF_EVERY_NAME(x, alphas)
+        for name, fn, a, (out, g) in zip(WITH_ALPHA, fns, alphas, results):
+            if name in refused:
+                continue
+            out = np.asarray(out)
+            if fn.declaration.base.name == "multispike":  # counts up to alpha
+                assert ((out == np.round(out)) & (out >= 0) & (out <= a)).all(), (name, a, out)
+            elif spike_values(fn) is None:  # a noisy forward: analog values too
+                assert ((out >= 0) & (out <= 1)).all(), (name, a, out)
+            else:
+                assert np.isin(out, [0.0, 0.5, 1.0]).all(), (name, a, out)
+            assert np.isfinite(np.asarray(g)).all(), (name, dtype, a,
+                                                     np.asarray(x)[~np.isfinite(g)])
 
 
 # --------------------------------------------------------------------------
