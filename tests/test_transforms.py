@@ -32,15 +32,23 @@ def kwargs_of(fn):
     return {"key": jax.random.key(0)} if fn.declaration.stochastic else {}
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_grad_equals_derivative_and_jit_equals_eager(name):
-    fn = js.get(name)
+def _jitted_spikes_and_grads(x):
+    return [(spike_call(js.get(n), x), grad_of(js.get(n), x)) for n in ALL]
+
+
+# One compiled program for every name (a program per name costs far more);
+# the eager calls are per name.
+_JITTED_SPIKES_AND_GRADS = jax.jit(_jitted_spikes_and_grads)
+
+
+def test_grad_equals_derivative_and_jit_equals_eager():
     x = jnp.asarray(X, jnp.float64)
-    g = grad_of(fn, x)
-    np.testing.assert_array_equal(g, derivative_of(fn, x))
-    jitted_out = jax.jit(lambda v: spike_call(fn, v))(x)
-    np.testing.assert_array_equal(jitted_out, spike_call(fn, x))
-    np.testing.assert_array_equal(jax.jit(lambda v: grad_of(fn, v))(x), g)
+    for name, (jitted_out, jitted_g) in zip(ALL, _JITTED_SPIKES_AND_GRADS(x)):
+        fn = js.get(name)
+        g = grad_of(fn, x)
+        np.testing.assert_array_equal(g, derivative_of(fn, x), err_msg=name)
+        np.testing.assert_array_equal(jitted_out, spike_call(fn, x), err_msg=name)
+        np.testing.assert_array_equal(jitted_g, g, err_msg=name)
 
 
 # The tests below compile one program for every name at once (the checks
@@ -182,15 +190,23 @@ def test_dtype_contract(name):
                 x, *args)
             assert out.dtype == dtype and g.dtype == dtype, (dtype, alpha_dtype)
             assert value.dtype == dtype
-    # And once for real (one compiled program): bfloat16 spikes and gradients
-    # with a float32 alpha array, against the float32 derivative.
-    args = () if fn.declaration.alpha is None else (
-        jnp.full(X.shape, fn.declaration.alpha, jnp.float32),)
-    out, g, want = jax.jit(lambda x, *a: (spike_call(fn, x, *a), grad_of(fn, x, *a),
-                                          derivative_of(fn, x.astype(jnp.float32), *a)))(
-        jnp.asarray(X, jnp.bfloat16), *args)
-    assert out.dtype == g.dtype == jnp.bfloat16
-    np.testing.assert_allclose(np.asarray(g, np.float32), want, rtol=1e-2, atol=1e-2)
+
+
+def test_bfloat16_with_a_float32_alpha_array_runs_in_float32():
+    # For real, every name in one compiled program: bfloat16 spikes and
+    # gradients with a float32 alpha array, against the float32 derivative.
+    def alpha_args(fn):
+        return () if fn.declaration.alpha is None else (
+            jnp.full(X.shape, fn.declaration.alpha, jnp.float32),)
+
+    results = jax.jit(lambda x: [
+        (spike_call(fn, x, *alpha_args(fn)), grad_of(fn, x, *alpha_args(fn)),
+         derivative_of(fn, x.astype(jnp.float32), *alpha_args(fn)))
+        for fn in map(js.get, ALL)])(jnp.asarray(X, jnp.bfloat16))
+    for name, (out, g, want) in zip(ALL, results):
+        assert out.dtype == g.dtype == jnp.bfloat16, name
+        np.testing.assert_allclose(np.asarray(g, np.float32), want, rtol=1e-2, atol=1e-2,
+                                   err_msg=name)
 
 
 def test_alpha_gets_zero_cotangent_by_default():
