@@ -257,7 +257,8 @@ def test_other_alphas(name):
         a = REF[name][1] * scale
         if name.endswith("q_pseudo_spike") and name.startswith("spikingjelly"):
             a = 1.0 + scale  # SpikingJelly's alpha must be > 1
-        g = jax.grad(lambda x: f(x, a, **_kw(f)).sum())(x)
+        # An operand (a NumPy scalar): one compilation for both alphas.
+        g = jax.grad(lambda x: f(x, np.float64(a), **_kw(f)).sum())(x)
         np.testing.assert_allclose(np.asarray(g), _ref(name, np.asarray(x), a),
                                    rtol=1e-11, atol=1e-13)
 
