@@ -20,7 +20,7 @@ WITH_ALPHA = [n for n in ALL if js.get(n).declaration.alpha is not None]
 X = np.array([-2.5, -1.0, -0.4, -0.05, 0.0, 0.03, 0.3, 0.7, 1.0, 1.7, 4.0])
 
 
-def alphas(fn):
+def alphas_of(fn):
     """Three alphas inside the shape's domain (at or above the default)."""
     default = fn.declaration.alpha
     if default > 0:
@@ -135,21 +135,21 @@ def test_forward_mode():
                                    err_msg=name)
 
 
-@pytest.mark.parametrize("name", WITH_ALPHA)
-def test_one_compilation_for_many_alphas(name):
-    fn = js.get(name)
+def test_one_compilation_for_many_alphas():
+    fns = [js.get(name) for name in WITH_ALPHA]
     traces = []
 
     @jax.jit
-    def grad_at(x, alpha):
+    def grad_at(x, alphas):
         traces.append(None)  # runs once per trace, not per call
-        return grad_of(fn, x, alpha)
+        return [grad_of(fn, x, alpha) for fn, alpha in zip(fns, alphas)]
 
     x = jnp.asarray(X, jnp.float64)
-    for alpha in alphas(fn):
-        # An array alpha: one compilation of the derivative too.
-        np.testing.assert_allclose(grad_at(x, alpha), derivative_of(fn, x, np.float64(alpha)),
-                                   rtol=1e-14)
+    for i in range(3):
+        # Array alphas (every name's i-th): one compilation of the derivatives too.
+        alphas = [np.float64(alphas_of(fn)[i]) for fn in fns]
+        for name, fn, alpha, g in zip(WITH_ALPHA, fns, alphas, grad_at(x, alphas)):
+            np.testing.assert_allclose(g, derivative_of(fn, x, alpha), rtol=1e-14, err_msg=name)
     assert len(traces) == 1
 
 
@@ -161,7 +161,7 @@ def test_vmap_over_alpha_and_per_neuron_alpha():
     x = jnp.asarray(X, jnp.float64)
     # One alpha per neuron (the trailing axis), broadcast over the batch.
     batch = jnp.stack([x, -x])[..., None] * jnp.ones(3)  # (2, 11, 3)
-    table = {n: jnp.asarray(alphas(js.get(n)), jnp.float64) for n in FIXED_G_WITH_ALPHA}
+    table = {n: jnp.asarray(alphas_of(js.get(n)), jnp.float64) for n in FIXED_G_WITH_ALPHA}
 
     def both(fn, a):
         return (jax.vmap(lambda al: grad_of(fn, x, al))(a), [grad_of(fn, x, ai) for ai in a],
@@ -214,7 +214,7 @@ def test_alpha_gets_zero_cotangent_by_default():
     fns = [js.get(name) for name in WITH_ALPHA]
     # One compiled program for all of them.
     cotangents = jax.jit(lambda x: [
-        jax.grad(lambda a: spike_call(fn, x, a).sum())(jnp.float64(alphas(fn)[1]))
+        jax.grad(lambda a: spike_call(fn, x, a).sum())(jnp.float64(alphas_of(fn)[1]))
         for fn in fns])(x)
     for name, ga in zip(WITH_ALPHA, cotangents):
         assert ga == 0.0, name
