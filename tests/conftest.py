@@ -37,3 +37,18 @@ def restore_registry():
         own = [a for a, n in aliases.items() if n == name]
         js.register(name, fn, aliases=own, replace=True)
     assert js.aliases() == aliases
+
+
+# What `-m "not slow"` leaves out: the files that start Python processes
+# (examples, packaging, benchmarks, the docs build) or run torch (parity).
+SLOW_FILES = {
+    "test_benchmarks.py", "test_crosslib_parity.py", "test_docs.py", "test_examples.py",
+    "test_fire_memory.py", "test_gallery.py", "test_neurons_parity.py", "test_norse_parity.py",
+    "test_packaging.py", "test_width_examples.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
