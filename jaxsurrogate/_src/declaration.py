@@ -57,6 +57,11 @@ class Declaration:
         return self.alpha is not None and self.primitive is not None
 
     @property
+    def counts_spikes(self) -> bool:
+        """Whether a spike can be a count above 1 (its alpha is the most spikes, D)."""
+        return self.alpha is not None and self.domain("alpha") == "count"
+
+    @property
     def base(self) -> Declaration:
         """The declaration whose maths this is (itself, unless a preset of another)."""
         return self if self.preset_of is None else self.preset_of.base

@@ -30,8 +30,9 @@ MODES = ("reverse", "forward")
 
 
 def _operand(value: Any, arg: str, v: Array) -> Array:
-    """A voltage-like operand (v_th, v_reset): real, broadcastable to v, in v's dtype."""
-    value = validation.parameter(value, arg, v, "fire", "real", against="v")
+    """A voltage-like operand (v_th, v_reset): a number or +-inf (not NaN), broadcastable
+    to v, in v's dtype. An infinite threshold is a neuron that never (or always) fires."""
+    value = validation.parameter(value, arg, v, "fire", "bound", against="v")
     # Cast here, outside the custom_vjp: the cast's own VJP then returns the
     # cotangent in the caller's dtype.
     return jnp.asarray(value).astype(v.dtype)
@@ -48,21 +49,35 @@ def _spike_function(spike: Any) -> Callable[..., Array]:
     return spike
 
 
-def _residual_dtype(residual_dtype: Any, v: Array) -> Any:
+def _residual_dtype(residual_dtype: Any, v: Array, mode: str) -> Any:
     if residual_dtype is None:
         return v.dtype
+    if mode == "forward":
+        raise ValueError(
+            "fire: residual_dtype is for mode='reverse' (the custom_vjp keeps x for the "
+            "backward pass); mode='forward' keeps no residual: leave residual_dtype=None"
+        )
     try:
-        dtype = jnp.dtype(residual_dtype)
+        dtype = np.dtype(residual_dtype)
     except TypeError as e:
         raise TypeError(
             f"fire: residual_dtype must be a floating dtype such as jnp.bfloat16, got "
             f"{residual_dtype!r}"
         ) from e
-    if not jnp.issubdtype(dtype, jnp.floating):
+    if dtype not in validation.SUPPORTED_FLOATS:
         raise TypeError(
-            f"fire: residual_dtype must be a floating dtype (float16, bfloat16, float32 or float64), got {dtype}"
+            f"fire: residual_dtype must be a floating dtype ({validation.FLOAT_NAMES}), got {dtype}"
         )
     return dtype
+
+
+def _spikes_fit_the_reset(fn: Any, reset: str) -> None:
+    if reset == "zero" and fn.declaration.counts_spikes:
+        raise ValueError(
+            f"fire: reset='zero' needs 0/1 spikes, but spike {fn.__name__!r} counts up to "
+            f"{fn.declaration.alpha_name} spikes, so (1 - z) * v would flip and grow v; use "
+            f"reset='subtract' (v - z * v_th, SpikingJelly's I-LIF soft reset)"
+        )
 
 
 def _choice(value: Any, arg: str, choices: tuple[str, ...], hint: str = "") -> str:
@@ -131,13 +146,48 @@ class _Spike:
 # The step, one custom_vjp (reverse) or custom_jvp (forward) per call site.
 
 
-def _v_next(reset: str, detach: bool, v, z, v_th, v_reset):
-    z_r = jax.lax.stop_gradient(z) if detach else z
+def _v_next(reset: str, v, z, v_th, v_reset):
+    """The potential after the reset, its value only (the rules give the derivatives).
+
+    A spike at v = +inf resets to v_reset and no spike under an infinite threshold
+    subtracts nothing: 0 * inf is taken as its limit 0, not NaN.
+    """
+    # The where()s pick only at infinities: elsewhere this code is also
+    # differentiated (at second order), and must keep z's derivative.
     if reset == "zero":
-        return (1 - z_r) * v + z_r * v_reset
+        return (1 - z) * jnp.where((z == 1) & jnp.isinf(v), 0, v) + z * v_reset
     if reset == "subtract":
-        return v - z_r * v_th
+        return v - z * jnp.where((z == 0) & jnp.isinf(v_th), 0, v_th)
     return v
+
+
+def _saturated(a: Array) -> Array:
+    """``a`` clipped to its dtype's finite range.
+
+    Where v or v_th is infinite, the reset's term g(x) (v_reset - v) of the
+    gradient is 0 * inf; clipped, it is the limit 0 for every g that vanishes
+    at infinity, and stays finite for one that does not.
+    """
+    big = jnp.finfo(a.dtype).max
+    return jnp.clip(a, -big, big)
+
+
+def _reset_gap(x: Array, v_th: Array, v_reset: Array) -> Array:
+    """v_reset - v, with v = x + v_th recomputed, saturated; 0 where v is lost.
+
+    Under an infinite threshold x is infinite and v = x + v_th can't be
+    recovered; the gap is then multiplied by g(+-inf) = 0, so 0 stands in.
+    """
+    gap = _saturated(v_reset - (x + v_th))
+    return jnp.where(jnp.isnan(gap) & jnp.isinf(x), 0, gap)
+
+
+def _saturated_in(a: Array, dtype: Any) -> Array:
+    """``a`` in ``dtype``, values beyond its range at its largest finite value."""
+    if jnp.finfo(dtype).max >= jnp.finfo(a.dtype).max:
+        return a.astype(dtype)
+    big = jnp.finfo(dtype).max.astype(a.dtype)
+    return jnp.clip(a, -big, big).astype(dtype)
 
 
 def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
@@ -145,7 +195,10 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         v_th_b, v_reset_b = _broadcast(v_th, v.shape), _broadcast(v_reset, v.shape)
         x = v - v_th_b
         z = spike(x, alpha, traced, key)
-        return x, z, _v_next(reset, detach, v, z, v_th_b, v_reset_b)
+        # Differentiated as plain code at second order (grad-of-grad
+        # differentiates this forward): detached spikes stay detached here too.
+        z_r = jax.lax.stop_gradient(z) if detach else z
+        return x, z, _v_next(reset, v, z_r, v_th_b, v_reset_b)
 
     # Everything traced is an operand (the key too): the backward pass runs
     # outside the caller's trace and must not close over its tracers.
@@ -158,7 +211,9 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         x, z, v_next = values(v, v_th, v_reset, alpha, traced, key)
         # x is the only array the size of the layer that is kept: z and v
         # are recomputed from it in the backward pass, fused into its kernel.
-        x_saved = checkpoint_name(x.astype(residual_dtype), RESIDUAL_NAME)
+        # Saturated, not overflowed: a float16 x beyond 65504 keeps its sign and
+        # its spike's branch instead of becoming inf.
+        x_saved = checkpoint_name(_saturated_in(x, residual_dtype), RESIDUAL_NAME)
         return (z, v_next), (x_saved, v_th, v_reset, alpha, traced, key)
 
     def backward(residuals, cts):
@@ -169,19 +224,21 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         differentiable = (x,) if alpha is None else (x, alpha)
         z, pull = jax.vjp(lambda x, *a: spike(x, a[0] if a else None, traced, key),
                           *differentiable)
+        # Detached, the reset's spikes are constants also to a second derivative
+        # (this backward is itself differentiated by grad-of-grad).
+        z_r = jax.lax.stop_gradient(z) if detach else z
         ct_v_th = None
         ct_v_reset = None
         if reset == "zero":
-            ct_v = ct_v_next * (1 - z)
-            ct_v_reset = _sum_to(ct_v_next * z, v_reset.shape)
+            ct_v = ct_v_next * (1 - z_r)
+            ct_v_reset = _sum_to(ct_v_next * z_r, v_reset.shape)
             if not detach:
-                v = x + v_th_b
-                ct_z = ct_z + ct_v_next * (_broadcast(v_reset, x.shape) - v)
+                ct_z = ct_z + ct_v_next * _reset_gap(x, v_th_b, _broadcast(v_reset, x.shape))
         elif reset == "subtract":
             ct_v = ct_v_next
-            ct_v_th = -(ct_v_next * z)
+            ct_v_th = -(ct_v_next * z_r)
             if not detach:
-                ct_z = ct_z - ct_v_next * v_th_b
+                ct_z = ct_z - ct_v_next * _saturated(v_th_b)
         else:
             ct_v = ct_v_next
         ct_x, *ct_alpha = pull(ct_z)
@@ -200,7 +257,8 @@ def _forward_mode_step(spike: _Spike, reset: str, detach: bool):
     def step(v, v_th, v_reset, alpha, traced, key):
         v_th_b, v_reset_b = _broadcast(v_th, v.shape), _broadcast(v_reset, v.shape)
         z = spike(v - v_th_b, alpha, traced, key)
-        return z, _v_next(reset, detach, v, z, v_th_b, v_reset_b)
+        z_r = jax.lax.stop_gradient(z) if detach else z
+        return z, _v_next(reset, v, z_r, v_th_b, v_reset_b)
 
     @step.defjvp
     def jvp(primals, tangents):
@@ -215,18 +273,20 @@ def _forward_mode_step(spike: _Spike, reset: str, detach: bool):
             z, dz = jax.jvp(lambda x: spike(x, None, traced, key), (x,), (dx,))
         else:
             z, dz = jax.jvp(lambda x, a: spike(x, a, traced, key), (x, alpha), (dx, dalpha))
+        # Detached, the reset's spikes are constants also to a second derivative
+        # (jax.hessian differentiates this rule again).
+        z_r = jax.lax.stop_gradient(z) if detach else z
+        v_next = _v_next(reset, v, z_r, v_th_b, v_reset_b)
         if reset == "zero":
-            v_next = (1 - z) * v + z * v_reset_b
-            dv_next = (1 - z) * dv + z * dv_reset_b
+            dv_next = (1 - z_r) * dv + z_r * dv_reset_b
             if not detach:
-                dv_next = dv_next + dz * (v_reset_b - v)
+                dv_next = dv_next + dz * _saturated(v_reset_b - v)
         elif reset == "subtract":
-            v_next = v - z * v_th_b
-            dv_next = dv - z * dv_th_b
+            dv_next = dv - z_r * dv_th_b
             if not detach:
-                dv_next = dv_next - dz * v_th_b
+                dv_next = dv_next - dz * _saturated(v_th_b)
         else:
-            v_next, dv_next = v, dv
+            dv_next = dv
         return (z, v_next), (dz, dv_next)
 
     return step
@@ -259,8 +319,11 @@ def fire(
 
     with :math:`\tilde z = z` or, with ``detach_reset=True``,
     :math:`\mathrm{stop\_gradient}(z)`. The spikes are the spike function's own
-    (its :math:`H(0)` included), and the gradients are those of the same lines
-    written with ``jax.numpy``, to rounding. The step is one ``jax.custom_vjp``
+    (its :math:`H(0)` included), and the gradients, first and second order, are
+    those of the same lines written with ``jax.numpy``, to rounding; where
+    those lines give NaN only through :math:`0 \cdot \infty` (a spike at
+    :math:`v = +\infty`, no spike under :math:`v_{th} = +\infty`, the reset's
+    gradient term :math:`g(\pm\infty)(v_{reset} - v)`), fire gives the limit. The step is one ``jax.custom_vjp``
     whose only residual the size of ``v`` is ``x``: the spikes and ``v`` are
     recomputed from it (a stochastic spike redraws from its ``key``), where a
     composition keeps ``x``, the spikes and ``v`` for every step of a scan.
@@ -277,21 +340,25 @@ def fire(
         v: membrane potential, any floating dtype; the step runs in its dtype
             (``v_th`` and ``v_reset`` are cast to it).
         v_th: threshold, a number or an array broadcastable to ``v`` (one per
-            neuron along ``v``'s trailing axes); receives a gradient.
+            neuron along ``v``'s trailing axes); receives a gradient. ``+inf``
+            is a neuron that never fires, ``-inf`` one that always does; NaN
+            is refused (a traced one can't be: it gives no spikes).
         spike: a spike function (``js.superspike``, ``js.get(...)``, one made
             with ``js.surrogate``) or a registry name, alias or preset such as
             ``"spikingjelly.atan"``.
         alpha: the spike's alpha, a number or an array broadcastable to ``v``;
             ``None`` uses the spike's default.
         reset: ``"zero"`` (to ``v_reset``), ``"subtract"`` (``v_th``) or
-            ``"none"``.
+            ``"none"``. Spike counts (``js.multispike``) refuse ``"zero"``.
         v_reset: the potential after a spike with ``reset="zero"``, a number or
             an array broadcastable to ``v``; receives a gradient.
         detach_reset: stop the gradient through the spikes in the reset.
         key: a PRNG key, for a stochastic spike only.
         residual_dtype: the dtype ``x`` is kept in for the backward pass
-            (default ``v``'s). ``jnp.bfloat16`` halves a float32 layer's
-            residual. The forward pass is unchanged; the backward pass sees
+            (default ``v``'s): float16, bfloat16, float32 or float64, for
+            ``mode="reverse"`` only. ``jnp.bfloat16`` halves a float32 layer's
+            residual; values beyond the dtype's range are kept at its largest
+            finite value (float16's 65504), not overflowed to inf. The forward pass is unchanged; the backward pass sees
             ``x`` rounded to 8 bits (:math:`2^{-9}` relative) in ``g(x)`` and
             the recomputed ``v``. Measured in ``benchmarks/FIRE.md`` (784→512
             LIF, T=100, batch 256, SuperSpike alpha 100): weight gradient off
@@ -318,9 +385,11 @@ def fire(
     Raises:
         TypeError, ValueError: at the call, naming the argument, for a
             non-float ``v``, an unknown ``reset``, a ``spike`` that is not a
-            spike function, a ``v_th`` or ``v_reset`` not broadcastable to
-            ``v``, a ``residual_dtype`` that is not a float dtype; the spike
-            function's own checks for ``alpha``, ``key`` and ``**params``.
+            spike function, a ``v_th``, ``v_reset`` or ``alpha`` not
+            broadcastable to ``v``, a NaN ``v_th``, a ``residual_dtype`` that
+            is not one of the four floats or comes with ``mode="forward"``,
+            ``reset="zero"`` with spike counts; the spike function's own
+            checks for ``alpha``, ``key`` and ``**params``.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -344,9 +413,12 @@ def fire(
     mode = _choice(mode, "mode", MODES)
     detach = validation.flag(detach_reset, "detach_reset", "fire")
     learn_alpha = validation.flag(learn_alpha, "learn_alpha", "fire")
+    _spikes_fit_the_reset(fn, reset)
+    if alpha is not None:
+        validation.broadcastable(alpha, "alpha", v, "fire", against="v")
     v_th = _operand(v_th, "v_th", v)
     v_reset = _operand(v_reset, "v_reset", v)
-    dtype = _residual_dtype(residual_dtype, v)
+    dtype = _residual_dtype(residual_dtype, v, mode)
     if mode == "forward":
         fn = js.forward_mode(fn)
     bound = _Spike(fn, alpha, params, learn_alpha)

@@ -33,7 +33,7 @@ def _finite(a: Any) -> Any:
     return jnp.isfinite(a) if isinstance(a, jax.Array) else np.isfinite(a)
 
 SUPPORTED_FLOATS = tuple(np.dtype(t) for t in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64))
-_FLOAT_NAMES = "float16, bfloat16, float32 or float64"
+FLOAT_NAMES = "float16, bfloat16, float32 or float64"
 _NOT_A_NUMBER = "must be a real number or an array of real numbers"
 
 
@@ -50,7 +50,7 @@ def is_concrete(value: Any) -> bool:
 def floating_array(x: Any, fname: str, arg: str = "x") -> jax.Array:
     """``x`` as a JAX array of a supported float dtype, or a TypeError."""
     if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
-        raise TypeError(f"{fname}: {arg} must be a floating-point array ({_FLOAT_NAMES}), got "
+        raise TypeError(f"{fname}: {arg} must be a floating-point array ({FLOAT_NAMES}), got "
                         f"{type(x).__name__} {x!r}")
     dtype = getattr(x, "dtype", None)
     if dtype is None:
@@ -60,7 +60,7 @@ def floating_array(x: Any, fname: str, arg: str = "x") -> jax.Array:
             x = jnp.asarray(x, dtype=jnp.result_type(float))
             dtype = x.dtype
     if np.dtype(dtype) not in SUPPORTED_FLOATS:
-        raise TypeError(f"{fname}: {arg} must have a floating dtype ({_FLOAT_NAMES}), got "
+        raise TypeError(f"{fname}: {arg} must have a floating dtype ({FLOAT_NAMES}), got "
                         f"{np.dtype(dtype)}; cast it first, e.g. {arg}.astype(jnp.float32)")
     return jnp.asarray(x)
 
@@ -70,6 +70,15 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
     if len(shape) > len(target):
         return False
     return all(s == 1 or s == t for s, t in zip(reversed(shape), reversed(target)))
+
+
+def broadcastable(value: Any, arg: str, x: jax.Array, fname: str, against: str = "x") -> None:
+    """A ValueError unless ``value``'s shape broadcasts to ``x``'s (one per neuron)."""
+    shape = tuple(np.shape(value))
+    if not _broadcasts_to(shape, tuple(x.shape)):
+        raise ValueError(f"{fname}: {arg} of shape {shape} is not broadcastable to {against} of "
+                         f"shape {tuple(x.shape)}; give one {arg} per neuron along {against}'s "
+                         f"trailing axes")
 
 
 def _number_error(fname: str, arg: str, value: Any) -> TypeError:
@@ -127,11 +136,7 @@ def parameter(value: Any, arg: str, x: jax.Array, fname: str, domain: str,
     value_dtype = np.dtype(value.dtype)
     if value_dtype.kind not in "fiu" and not jnp.issubdtype(value_dtype, jnp.floating):
         raise TypeError(f"{fname}: {arg} {_NOT_A_NUMBER}, got dtype {value_dtype}")
-    shape = tuple(np.shape(value))
-    if not _broadcasts_to(shape, tuple(x.shape)):
-        raise ValueError(f"{fname}: {arg} of shape {shape} is not broadcastable to {against} of "
-                         f"shape {tuple(x.shape)}; give one {arg} per neuron along {against}'s "
-                         f"trailing axes")
+    broadcastable(value, arg, x, fname, against)
     if is_concrete(value):
         _check_domain(np.asarray(value, np.float64), dtype, arg, fname, domain)
     if value_dtype.kind in "iu":
@@ -190,17 +195,28 @@ def unknown_name_message(name: Any, choices: Iterable[str], what: str, listing: 
     return head + listing
 
 
+class ForwardModeError(TypeError):
+    """JAX's forward-mode error through a custom_vjp, with the twin to use instead."""
+
+    def __init__(self, jax_message: str, fname: str, remedy: str) -> None:
+        self.jax_message = jax_message
+        super().__init__(f"{fname}: {jax_message} It is a custom_vjp, for reverse mode; for "
+                         f"jax.jvp, jax.jacfwd or jax.hessian use {remedy}")
+
+
 @contextlib.contextmanager
 def forward_mode_hint(fname: str, remedy: str) -> Iterator[None]:
     """JAX's "can't apply forward-mode autodiff" error, with what to use instead.
 
     ``jax.jvp``, ``jax.jacfwd`` and ``jax.hessian`` can't go through a
-    ``custom_vjp``; the message names the forward-mode twin that can.
+    ``custom_vjp``; the message names the forward-mode twin that can (the
+    outermost call's: fire's, not the spike function's inside it).
     """
     try:
         yield
+    except ForwardModeError as err:
+        raise ForwardModeError(err.jax_message, fname, remedy) from err.__cause__
     except TypeError as err:
         if "forward-mode autodiff" not in str(err):
             raise
-        raise TypeError(f"{fname}: {err} It is a custom_vjp, for reverse mode; for "
-                        f"jax.jvp, jax.jacfwd or jax.hessian use {remedy}") from err
+        raise ForwardModeError(str(err), fname, remedy) from err

@@ -40,8 +40,17 @@ def multispike(x: ArrayLike, max_spikes: ArrayLike = 4, *, grad_low: ArrayLike =
     SpikingJelly's ``multi_level_spike_count`` computes it; SpikingJelly's
     ``grad_window=(lo, hi)`` is ``grad_low=lo, grad_high=hi`` here. A NaN
     potential gives 0 spikes and a NaN gradient (SpikingJelly: a NaN count
-    and a zero gradient). Use it in a neuron with
-    ``js.fire(v, spike=js.multispike, reset="subtract")``. No primitive.
+    and a zero gradient). No primitive.
+
+    SpikingJelly's I-LIF (``ILIFNode``, the paper's neuron) counts the
+    potential in thresholds (:math:`h / V_{th}`, not :math:`h - V_{th}`) and
+    subtracts the count:
+    :math:`h = (1 - 1/\tau) v + x`, :math:`z = f(h / V_{th})`,
+    :math:`v' = h - z V_{th}`; written as these three lines in a scan, it
+    matches ``ILIFNode`` spike for spike and gradient for gradient (tested).
+    ``js.fire(v, v_th, spike=js.multispike, reset="subtract")`` is another
+    neuron (it counts :math:`v - v_{th}`); ``reset="zero"`` is refused for
+    spike counts, whose :math:`(1 - z) v` would flip and grow v.
 
     Args:
         x: membrane potential (minus threshold, if the neuron has one).
