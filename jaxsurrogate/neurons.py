@@ -7,17 +7,14 @@ neuron steps, exactly, built on it.
 """
 
 from jaxsurrogate._src.fire import RESETS, RESIDUAL_NAME, fire
-from jaxsurrogate._src.lif import (
+from jaxsurrogate._src.lif import li_feed_forward_step, li_step, lif_feed_forward_step, lif_step
+from jaxsurrogate._src.lif_types import (
     NORSE_METHODS,
     LIFFeedForwardState,
     LIFParameters,
     LIFState,
     LIParameters,
     LIState,
-    li_feed_forward_step,
-    li_step,
-    lif_feed_forward_step,
-    lif_step,
 )
 
 __all__ = [

@@ -8,121 +8,38 @@ can be traced, per neuron (arrays broadcastable to the state) and learned.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-import jaxsurrogate as js
-from jaxsurrogate._src.catalogue.norse import METHODS
-from jaxsurrogate._src.fire import fire
-
-Array = jax.Array
-
-# Norse's threshold methods, as in js.threshold: a user's registry entry can't
-# change what "super" means inside a Norse neuron.
-NORSE_METHODS = METHODS
-
-
-class LIFParameters(NamedTuple):
-    """Parameters of a LIF neuron, Norse's ``LIFParameters``.
-
-    The numbers are float32 scalars, as Norse's defaults are float32 tensors:
-    ``dt * tau_mem_inv`` is then a float32 product (0.1 rounded to float32,
-    0.10000000149...) even in a float64 network, exactly as in Norse. For
-    float64 coefficients, pass float64 arrays or Python floats (a product of
-    Python numbers is taken in double precision, then cast to the state's
-    dtype, also as in Norse).
-
-    Attributes:
-        tau_syn_inv: inverse synaptic time constant (1/s).
-        tau_mem_inv: inverse membrane time constant (1/s).
-        v_leak: leak potential.
-        v_th: threshold (receives a gradient, through :func:`fire`).
-        v_reset: reset potential.
-        method: Norse's threshold method (``"super"``, ``"triangle"``,
-            ``"tanh"``, ``"circ"``, ``"heavi_erfc"``, ``"heaviside"``), or any
-            jaxsurrogate spike function, registry name or preset. Static:
-            not a leaf of the pytree.
-        alpha: the method's alpha (SuperSpike uses it, unlike Norse
-            1.1.0's, which computes alpha = 1).
-
-    Example:
-        >>> import jax, jaxsurrogate as js
-        >>> p = js.neurons.LIFParameters(method="tanh", alpha=2.0)
-        >>> len(jax.tree.leaves(p)), p.method
-        (6, 'tanh')
-    """
-
-    tau_syn_inv: Any = np.float32(1.0 / 5e-3)
-    tau_mem_inv: Any = np.float32(1.0 / 1e-2)
-    v_leak: Any = np.float32(0.0)
-    v_th: Any = np.float32(1.0)
-    v_reset: Any = np.float32(0.0)
-    method: Any = "super"
-    alpha: Any = np.float32(100.0)
-
-
-_ARRAY_FIELDS = tuple(f for f in LIFParameters._fields if f != "method")
-
-jax.tree_util.register_pytree_node(
+from jaxsurrogate._src import validation
+from jaxsurrogate._src.fire import MODES, fire
+from jaxsurrogate._src.lif_types import (
+    LIFFeedForwardState,
     LIFParameters,
-    lambda p: (tuple(getattr(p, f) for f in _ARRAY_FIELDS), p.method),
-    lambda method, leaves: LIFParameters(**dict(zip(_ARRAY_FIELDS, leaves)), method=method),
+    LIFState,
+    LIParameters,
+    LIState,
+    spike_of,
 )
 
-
-class LIFState(NamedTuple):
-    """State of a recurrent LIF neuron: spikes ``z``, potential ``v``, current ``i``."""
-
-    z: Any
-    v: Any
-    i: Any
-
-
-class LIFFeedForwardState(NamedTuple):
-    """State of a feed-forward LIF neuron: potential ``v``, current ``i``."""
-
-    v: Any
-    i: Any
-
-
-class LIParameters(NamedTuple):
-    """Parameters of a leaky integrator, Norse's ``LIParameters`` (float32, as there)."""
-
-    tau_syn_inv: Any = np.float32(1.0 / 5e-3)
-    tau_mem_inv: Any = np.float32(1.0 / 1e-2)
-    v_leak: Any = np.float32(0.0)
-
-
-class LIState(NamedTuple):
-    """State of a leaky integrator: potential ``v``, current ``i``."""
-
-    v: Any
-    i: Any
-
-
-def _spike_of(method: Any) -> Any:
-    if isinstance(method, str):
-        return NORSE_METHODS[method] if method in NORSE_METHODS else js.get(method)
-    if not isinstance(getattr(method, "declaration", None), js.Declaration):
-        raise TypeError(
-            f"LIFParameters.method must be one of Norse's methods {sorted(NORSE_METHODS)}, a "
-            f"registry name or a jaxsurrogate spike function, got {method!r}"
-        )
-    return method
+Array = jax.Array
 
 
 def _rate(dt: Any, rate: Any, dtype: Any) -> Array:
     """``dt * rate`` as Norse computes it, then in the state's dtype.
 
     Torch multiplies a Python number and a tensor in the tensor's dtype: a
-    float32 parameter gives a float32 product even in a float64 network.
+    float32 parameter gives a float32 product even in a float64 network. An
+    integer time constant is taken in the state's dtype first (torch, too,
+    makes a float of ``dt * int_tensor``), never the product in integers.
     """
     if isinstance(rate, (int, float)) and isinstance(dt, (int, float)):
         return jnp.asarray(dt * rate, dtype)
     rate = jnp.asarray(rate)
+    if not jnp.issubdtype(rate.dtype, jnp.floating):
+        rate = rate.astype(dtype)
     return (jnp.asarray(dt, rate.dtype) * rate).astype(dtype)
 
 
@@ -151,12 +68,51 @@ def _linear(x: Array, weights: Any, dtype: Any) -> Array:
     return jnp.matmul(_in(x, dtype), _in(weights, dtype).T)
 
 
-def _dtype(*arrays: Any) -> Any:
-    return jnp.result_type(*(a for a in arrays if a is not None))
+def _floats(step: str, **arrays: Any) -> tuple[dict[str, Array], Any]:
+    """The step's arrays, each of a float dtype (integers are refused, as by ``fire``),
+    and the dtype the step runs in."""
+    checked = {name: validation.floating_array(a, step, name) for name, a in arrays.items()}
+    return checked, jnp.result_type(*checked.values())
 
 
-def _fire(v_decayed, p, detach, key, residual_dtype):
-    spike = _spike_of(p.method)
+def _neuron_shape(step: str, **arrays: Array) -> tuple:
+    """The shape the named arrays broadcast to, or an error naming them."""
+    try:
+        return jnp.broadcast_shapes(*(jnp.shape(a) for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} {tuple(jnp.shape(a))}" for name, a in arrays.items())
+        raise ValueError(f"{step}: the shapes of {shapes} do not broadcast together; the "
+                         f"input and the state need one entry per neuron") from None
+
+
+def _weights(step: str, arg: str, weights: Any, x: Array, n_out: int | None) -> None:
+    """Weights in Norse's ``(out, in)`` layout, matching the input and the state."""
+    shape = tuple(jnp.shape(weights))
+    n_in = jnp.shape(x)[-1] if jnp.ndim(x) else None
+    if len(shape) != 2 or shape[1] != n_in or (n_out is not None and shape[0] != n_out):
+        want = f"({'out' if n_out is None else n_out}, {n_in})"
+        raise ValueError(f"{step}: {arg} of shape {shape} does not fit: Norse's layout is "
+                         f"(out, in), here {want} for an input of shape {tuple(jnp.shape(x))}")
+
+
+def _parameters(step: str, p: Any, shape: tuple, dtype: Any) -> None:
+    """Each parameter a number or one per neuron, broadcastable to the state."""
+    like = jax.ShapeDtypeStruct(shape, dtype)
+    for field in p._fields:
+        value = getattr(p, field)
+        if field != "method" and value is not None:
+            validation.broadcastable(value, f"p.{field}", like, step, against="the state")
+
+
+def _mode(step: str, mode: Any) -> str:
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"{step}: mode must be one of {', '.join(map(repr, MODES))}, got "
+                         f"{mode!r}")
+    return mode
+
+
+def _fire(v_decayed, p, detach, key, residual_dtype, mode):
+    spike = spike_of(p.method)
     # Norse passes alpha to every method; a shape without one (heaviside) ignores it.
     alpha = None if spike.declaration.alpha is None else p.alpha
     return fire(
@@ -169,6 +125,10 @@ def _fire(v_decayed, p, detach, key, residual_dtype):
         detach_reset=detach,
         key=key,
         residual_dtype=residual_dtype,
+        # alpha is a parameter like the others: learnable where the method has
+        # a primitive S (its cotangent is then d/dalpha of S).
+        learn_alpha=spike.declaration.learnable,
+        mode=mode,
     )
 
 
@@ -180,6 +140,7 @@ def lif_feed_forward_step(
     *,
     key: Any = None,
     residual_dtype: Any = None,
+    mode: str = "reverse",
 ) -> tuple[Array, LIFFeedForwardState]:
     r"""One Euler step of a feed-forward LIF neuron, Norse's ``lif_feed_forward_step``.
 
@@ -202,6 +163,8 @@ def lif_feed_forward_step(
         dt: the Euler time step (s).
         key: a PRNG key, only for a stochastic ``p.method``.
         residual_dtype: passed to :func:`fire` (e.g. ``jnp.bfloat16``).
+        mode: ``"reverse"`` or ``"forward"`` (the spike's forward-mode
+            twin, for ``jax.jacfwd`` and ``jax.hessian``), as in :func:`fire`.
 
     Returns:
         ``(z, LIFFeedForwardState(v_new, i_new))``, in the dtype of the input
@@ -218,10 +181,13 @@ def lif_feed_forward_step(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.lif.lif_feed_forward_step``.
     """
-    dtype = _dtype(input_tensor, state.v, state.i)
-    i_jump = _in(state.i, dtype) + _in(input_tensor, dtype)
-    v_decayed, i_decayed = _integrate(_in(state.v, dtype), i_jump, p, dt, dtype)
-    z, v_new = _fire(v_decayed, p, False, key, residual_dtype)
+    step = "lif_feed_forward_step"
+    mode = _mode(step, mode)
+    a, dtype = _floats(step, input_tensor=input_tensor, **{"state.v": state.v, "state.i": state.i})
+    _parameters(step, p, _neuron_shape(step, **a), dtype)
+    i_jump = _in(a["state.i"], dtype) + _in(a["input_tensor"], dtype)
+    v_decayed, i_decayed = _integrate(_in(a["state.v"], dtype), i_jump, p, dt, dtype)
+    z, v_new = _fire(v_decayed, p, False, key, residual_dtype, mode)
     return z, LIFFeedForwardState(v=v_new, i=i_decayed)
 
 
@@ -235,6 +201,7 @@ def lif_step(
     *,
     key: Any = None,
     residual_dtype: Any = None,
+    mode: str = "reverse",
 ) -> tuple[Array, LIFState]:
     r"""One Euler step of a recurrent LIF layer, Norse's ``lif_step``.
 
@@ -260,6 +227,8 @@ def lif_step(
         dt: the Euler time step (s).
         key: a PRNG key, only for a stochastic ``p.method``.
         residual_dtype: passed to :func:`fire`.
+        mode: ``"reverse"`` or ``"forward"`` (the spike's forward-mode
+            twin, for ``jax.jacfwd`` and ``jax.hessian``), as in :func:`fire`.
 
     Returns:
         ``(z, LIFState(z, v_new, i_new))``.
@@ -276,14 +245,25 @@ def lif_step(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.lif.lif_step``.
     """
-    dtype = _dtype(input_spikes, state.z, state.v, state.i)
+    step = "lif_step"
+    mode = _mode(step, mode)
+    a, dtype = _floats(step, input_spikes=input_spikes, input_weights=input_weights,
+                       recurrent_weights=recurrent_weights,
+                       **{"state.z": state.z, "state.v": state.v, "state.i": state.i})
+    state_shape = _neuron_shape(step, **{k: a[k] for k in ("state.z", "state.v", "state.i")})
+    n_out = state_shape[-1] if state_shape else None
+    _weights(step, "input_weights", a["input_weights"], a["input_spikes"], n_out)
+    _weights(step, "recurrent_weights", a["recurrent_weights"], a["state.z"], n_out)
+    current = jax.ShapeDtypeStruct((*jnp.shape(a["input_spikes"])[:-1], n_out), dtype)
+    shape = _neuron_shape(step, **{"the input current W_in x": current, "the state": a["state.v"]})
+    _parameters(step, p, shape, dtype)
     i_jump = (
-        _in(state.i, dtype)
-        + _linear(input_spikes, input_weights, dtype)
-        + _linear(state.z, recurrent_weights, dtype)
+        _in(a["state.i"], dtype)
+        + _linear(a["input_spikes"], a["input_weights"], dtype)
+        + _linear(a["state.z"], a["recurrent_weights"], dtype)
     )
-    v_decayed, i_decayed = _integrate(_in(state.v, dtype), i_jump, p, dt, dtype)
-    z, v_new = _fire(v_decayed, p, True, key, residual_dtype)
+    v_decayed, i_decayed = _integrate(_in(a["state.v"], dtype), i_jump, p, dt, dtype)
+    z, v_new = _fire(v_decayed, p, True, key, residual_dtype, mode)
     return z, LIFState(z, v_new, i_decayed)
 
 
@@ -292,6 +272,8 @@ def li_feed_forward_step(
     state: LIState,
     p: LIParameters = LIParameters(),
     dt: float = 0.001,
+    *,
+    mode: str = "reverse",
 ) -> tuple[Array, LIState]:
     r"""One Euler step of a leaky integrator, Norse's ``li_feed_forward_step``.
 
@@ -305,6 +287,8 @@ def li_feed_forward_step(
         state: ``LIState(v, i)``.
         p: the parameters.
         dt: the Euler time step (s).
+        mode: ``"reverse"`` or ``"forward"``, as the LIF steps take it; a leaky
+            integrator has no spike, so both modes are the same code.
 
     Returns:
         ``(v_new, LIState(v_new, i_new))``: the membrane potential is the
@@ -320,9 +304,12 @@ def li_feed_forward_step(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.leaky_integrator.li_feed_forward_step``.
     """
-    dtype = _dtype(input_tensor, state.v, state.i)
-    i_jump = _in(state.i, dtype) + _in(input_tensor, dtype)
-    v_new, i_decayed = _integrate(_in(state.v, dtype), i_jump, p, dt, dtype)
+    step = "li_feed_forward_step"
+    _mode(step, mode)
+    a, dtype = _floats(step, input_tensor=input_tensor, **{"state.v": state.v, "state.i": state.i})
+    _parameters(step, p, _neuron_shape(step, **a), dtype)
+    i_jump = _in(a["state.i"], dtype) + _in(a["input_tensor"], dtype)
+    v_new, i_decayed = _integrate(_in(a["state.v"], dtype), i_jump, p, dt, dtype)
     return v_new, LIState(v_new, i_decayed)
 
 
@@ -332,6 +319,8 @@ def li_step(
     input_weights: Any,
     p: LIParameters = LIParameters(),
     dt: float = 0.001,
+    *,
+    mode: str = "reverse",
 ) -> tuple[Array, LIState]:
     r"""One Euler step of a leaky integrator with weighted input, Norse's ``li_step``.
 
@@ -346,6 +335,8 @@ def li_step(
         input_weights: ``(out, in)``, Norse's layout.
         p: the parameters.
         dt: the Euler time step (s).
+        mode: ``"reverse"`` or ``"forward"``, as the LIF steps take it; a leaky
+            integrator has no spike, so both modes are the same code.
 
     Returns:
         ``(v_new, LIState(v_new, i_new))``.
@@ -360,7 +351,16 @@ def li_step(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.leaky_integrator.li_step``.
     """
-    dtype = _dtype(input_spikes, state.v, state.i)
-    i_jump = _in(state.i, dtype) + _linear(input_spikes, input_weights, dtype)
-    v_new, i_decayed = _integrate(_in(state.v, dtype), i_jump, p, dt, dtype)
+    step = "li_step"
+    _mode(step, mode)
+    a, dtype = _floats(step, input_spikes=input_spikes, input_weights=input_weights,
+                       **{"state.v": state.v, "state.i": state.i})
+    state_shape = _neuron_shape(step, **{k: a[k] for k in ("state.v", "state.i")})
+    n_out = state_shape[-1] if state_shape else None
+    _weights(step, "input_weights", a["input_weights"], a["input_spikes"], n_out)
+    current = jax.ShapeDtypeStruct((*jnp.shape(a["input_spikes"])[:-1], n_out), dtype)
+    shape = _neuron_shape(step, **{"the input current W_in x": current, "the state": a["state.v"]})
+    _parameters(step, p, shape, dtype)
+    i_jump = _in(a["state.i"], dtype) + _linear(a["input_spikes"], a["input_weights"], dtype)
+    v_new, i_decayed = _integrate(_in(a["state.v"], dtype), i_jump, p, dt, dtype)
     return v_new, LIState(v_new, i_decayed)
