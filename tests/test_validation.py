@@ -138,3 +138,14 @@ def test_forward_mode_autodiff_error_of_fire_names_its_mode() -> None:
     with pytest.raises(TypeError, match=r'fire: .*fire\(\.\.\., mode="forward"\)'):
         jax.jacfwd(lambda v: js.fire(v)[0])(jnp.ones(2))
     assert jax.jacfwd(lambda v: js.fire(v, mode="forward")[0])(jnp.ones(2)).shape == (2, 2)
+
+
+def test_surrogate_s_old_default_keywords_say_where_defaults_live() -> None:
+    def g(x, alpha=1.0):
+        return alpha / (1 + (alpha * x) ** 2)
+
+    for call in (lambda: js.surrogate(g, alpha=2.0), lambda: js.surrogate(alpha=2.0)(g)):
+        with pytest.raises(TypeError, match=r"surrogate: unexpected keyword argument\(s\) "
+                                            r"alpha=2\.0: .*derivative's signature, e\.g\. "
+                                            r"def g\(x, alpha=2\.0.*js\.preset"):
+            call()

@@ -151,7 +151,8 @@ def _redeclared(module: str, qualname: str, options: tuple) -> SpikeFunction:
 def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None,
               forward: Maths | None = None, probability: Maths | None = None,
               at_zero: float = 0.0, name: str | None = None, aliases: tuple[str, ...] = (),
-              domains: Mapping[str, str] | None = None, check: Maths | None = None) -> Any:
+              domains: Mapping[str, str] | None = None, check: Maths | None = None,
+              **defaults: Any) -> Any:
     r"""Builds a spike function from its surrogate derivative.
 
     .. math::
@@ -188,6 +189,9 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
         check: ``check(alpha, **params)`` for rules between parameters:
             returns what is wrong (a sentence) or None; called on concrete
             values at every call.
+        **defaults: refused with a message: defaults (``alpha=2.0``, as
+            earlier versions took them here) come from ``derivative``'s
+            signature; :func:`preset` makes a variant with other defaults.
 
     Returns:
         A spike function ``f(x, alpha=..., *, **params)`` (a ``custom_vjp``).
@@ -201,6 +205,13 @@ def surrogate(derivative: Maths | None = None, *, primitive: Maths | None = None
         >>> jax.grad(lambda x: sech_bump(x).sum())(jnp.array([0.0, 1.0]))
         Array([0.63661975, 0.16921493], dtype=float32)
     """
+    if defaults:
+        given = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+        raise TypeError(
+            f"surrogate: unexpected keyword argument(s) {given}: a surrogate's defaults come "
+            f"from its derivative's signature, e.g. def g(x, alpha=2.0, *, width=1.0); for a "
+            f"variant of an existing spike function with other defaults, use "
+            f"js.preset(f, 'mylab.name', alpha=...)")
     options = dict(primitive=primitive, forward=forward, probability=probability,
                    at_zero=at_zero, name=name, aliases=tuple(aliases),
                    domains=tuple(sorted((domains or {}).items())), check=check)
