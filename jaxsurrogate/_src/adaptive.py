@@ -19,7 +19,7 @@ from jax import lax
 
 from jaxsurrogate._src import validation
 from jaxsurrogate._src.mechanism import UNSET, Array
-from jaxsurrogate._src.spike import SpikeFunction
+from jaxsurrogate._src.spike import SpikeFunction, derivative, primitive
 
 WidthRule = Callable[[Array], Array]
 
@@ -106,9 +106,13 @@ class AdaptiveSpikeFunction:
         if self.axis_name is not None:
             square = lax.pmean(square, self.axis_name)
             count *= lax.psum(1, self.axis_name)  # the axis size, a Python int
-        if count < 2:
-            raise ValueError(f"adaptive: a standard deviation needs at least 2 values, but "
-                             f"axis={self.axis!r} of x of shape {tuple(x.shape)} holds {count}")
+        if isinstance(count, int):
+            if count < 2:
+                raise ValueError(f"adaptive: a standard deviation needs at least 2 values, "
+                                 f"but axis={self.axis!r} of x of shape {tuple(x.shape)} holds "
+                                 f"{count}")
+        else:  # a symbolic dimension (jax.export): known when the program runs
+            count = jnp.asarray(count, square.dtype)
         return jnp.sqrt(square * (count / (count - 1)))
 
     def width(self, x: Any) -> Array:
@@ -135,12 +139,56 @@ class AdaptiveSpikeFunction:
         # a subnormal); the gradient is the stretched surrogate's.
         return spikes + lax.stop_gradient(self.base(x, alpha, **kwargs) - spikes)
 
+    @property
+    def mode(self) -> str:
+        return self.base.mode
+
+    @property
+    def checked(self) -> bool:
+        return self.base.checked
+
+    def rebased(self, base: SpikeFunction) -> AdaptiveSpikeFunction:
+        """The same rule and axes around another base (its twin, its checked form)."""
+        return _adaptive(base, self.rule, self.axis, self.axis_name)
+
+    def maths(self, kind: str) -> StretchedMaths:
+        """The stretched derivative g(x/w)/w or primitive S(x/w)."""
+        return StretchedMaths(self, kind)
+
     def __reduce__(self) -> tuple:
         return _adaptive_again, (self.base, self.rule, self.axis, self.axis_name)
 
     def __repr__(self) -> str:
         return (f"<adaptive spike function {self.base.__name__}, rule {self.rule!r}, "
                 f"axis {self.axis!r}, axis_name {self.axis_name!r}>")
+
+
+class StretchedMaths:
+    """g_w(x) = g(x/w)/w or S_w(x) = S(x/w) of an adaptive spike function, w its width for x."""
+
+    def __init__(self, fn: AdaptiveSpikeFunction, kind: str) -> None:
+        self._fn, self._kind = fn, kind
+        self._maths = (derivative if kind == "derivative" else primitive)(fn.base)
+        self.__name__ = self.__qualname__ = f"{fn.__name__}_{kind}"
+        self.__module__ = "jaxsurrogate"
+        self.__doc__ = f"The {kind} of {fn.__name__}, stretched by its width."
+
+    def __call__(self, x: Any, *alpha: Any, key: Any = None, **params: Any) -> Array:
+        x = validation.floating_array(x, self.__name__)
+        w = self._fn.width(x)
+        stretched = (x.astype(w.dtype) / w).astype(x.dtype)
+        if key is not None:
+            params = {**params, "key": key}
+        value = self._maths(stretched, *alpha, **params)
+        if self._kind == "derivative":
+            value = (value.astype(w.dtype) / w).astype(x.dtype)
+        return value
+
+    def __reduce__(self) -> tuple:
+        return (derivative if self._kind == "derivative" else primitive), (self._fn,)
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}>"
 
 
 @functools.cache

@@ -297,6 +297,8 @@ def forward_mode(fn: SpikeFunction) -> SpikeFunction:
         >>> jax.jvp(f, (jnp.array(0.0),), (jnp.array(1.0),))[1]
         Array(1., dtype=float32)
     """
+    if hasattr(fn, "rebased"):  # js.adaptive(...): the same width rule around the twin
+        return fn.rebased(forward_mode(fn.base))
     return _variant(_base(fn), "forward", fn.checked)
 
 
@@ -316,6 +318,8 @@ def checked(fn: SpikeFunction) -> SpikeFunction:
         >>> err.get()  # doctest: +ELLIPSIS
         'superspike: alpha must be finite and > 0, got -1.0...'
     """
+    if hasattr(fn, "rebased"):
+        return fn.rebased(checked(fn.base))
     return _variant(_base(fn), fn.mode, True)
 
 
@@ -335,6 +339,8 @@ def derivative(fn: SpikeFunction) -> DeclaredMaths:
         >>> js.derivative(js.superspike)(jnp.array([0.0, 0.01]))
         Array([1.  , 0.25], dtype=float32)
     """
+    if hasattr(fn, "rebased"):
+        return fn.maths("derivative")
     declaration_of(fn)
     return fn._derive("derivative", lambda: DeclaredMaths(fn, "derivative"))
 
@@ -350,6 +356,8 @@ def primitive(fn: SpikeFunction) -> DeclaredMaths | None:
         >>> js.primitive(js.superspike)(jnp.array([1.0]), 1.0)  # x / (alpha|x| + 1)
         Array([0.5], dtype=float32)
     """
+    if hasattr(fn, "rebased"):
+        return fn.maths("primitive") if fn.base.declaration.primitive is not None else None
     if declaration_of(fn).primitive is None:
         return None
     return fn._derive("primitive", lambda: DeclaredMaths(fn, "primitive"))

@@ -6,10 +6,12 @@ r"""How much of a layer lies inside its surrogate's gradient window.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+from jax import export
 
 from jaxsurrogate._src import validation
 from jaxsurrogate._src.adaptive import AdaptiveSpikeFunction
@@ -24,10 +26,14 @@ PEAK_GRID = np.concatenate([-_DECADES[::-1], [0.0], _DECADES])
 
 
 class Window(NamedTuple):
-    """What :func:`window_fraction` measures."""
+    """What :func:`window_fraction` measures (NaN potentials left out of both)."""
 
     fraction: Array  #: the fraction of x with g(x) >= rel * max g
     mean_g: Array  #: the mean of g over x
+    nan_count: Array  #: how many x were NaN (and left out)
+
+
+export.register_namedtuple_serialization(Window, serialized_name="jaxsurrogate.Window")
 
 
 def _check_function(f: Any, who: str) -> None:
@@ -62,7 +68,7 @@ def _g_and_peak(f: Any, x: Array, alpha: Any, params: dict,
     # measured on x alone.
     scalar = all(jnp.ndim(v) == 0 for k, v in params.items() if k != "key") and (
         alpha is UNSET or jnp.ndim(alpha) == 0)
-    peak = jnp.max(g)
+    peak = jnp.max(jnp.where(jnp.isnan(x), -jnp.inf, g))
     if scalar:
         peak = jnp.maximum(peak, jnp.max(g_of(grid, alpha, **params)))
     return g, peak, scale
@@ -98,7 +104,14 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01, key
         **params: f's extra parameters.
 
     Returns:
-        ``Window(fraction, mean_g)``, two scalars in x's compute dtype.
+        ``Window(fraction, mean_g, nan_count)``: the fraction and mean g in
+        x's compute dtype, over the x that are not NaN, and how many were NaN
+        (a diverged layer shows here instead of zeroing the fraction). NaN
+        when every x is NaN.
+
+    Raises:
+        TypeError, ValueError: for an ``f`` that is not a spike function, a
+            ``rel`` outside (0, 1), an empty or non-float ``x``.
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxsurrogate as js
@@ -118,6 +131,9 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01, key
     _check_function(f, who)
     rel = _check_rel(rel, who)
     x = validation.floating_array(x, who)
+    if x.size == 0:
+        raise ValueError(f"{who}: x is empty (shape {tuple(x.shape)}); pass at least one "
+                         f"potential")
     alpha = UNSET if alpha is None else alpha
     g, peak, scale = _g_and_peak(f, x, alpha, params, key)
     dtype = validation.compute_dtype(x.dtype)
@@ -126,7 +142,12 @@ def window_fraction(f: Any, x: Any, alpha: Any = None, *, rel: float = 0.01, key
     inside = (g >= rel * peak.astype(dtype)) & (g > 0)
     if scale is not None:
         g = g * scale
-    return Window(jnp.mean(inside.astype(dtype)), jnp.mean(g))
+    # A NaN potential (a diverged neuron) is counted, not let to zero the layer.
+    valid = ~jnp.isnan(x)
+    n_valid = jnp.sum(valid).astype(dtype)
+    return Window(jnp.sum(inside & valid).astype(dtype) / n_valid,
+                  jnp.sum(jnp.where(valid, g, 0)) / n_valid,
+                  jnp.sum(~valid))
 
 
 def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: float = 0.01,
@@ -148,8 +169,9 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
         path: where to save the figure (PNG, PDF...), or None.
         alpha: f's alpha (None: its default).
         rel: the window's edge, as a fraction of max g, in (0, 1).
-        bins: the histogram's number of bins.
-        **params: f's extra parameters.
+        bins: the histogram's number of bins (any whole number, NumPy's too).
+        **params: f's extra parameters; per-neuron ones (like a per-neuron
+            alpha) are drawn at their median.
 
     Returns:
         The ``matplotlib.figure.Figure``.
@@ -178,8 +200,9 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
                           "(or pip install matplotlib)") from err
     _check_function(f, who)
     rel = _check_rel(rel, who)
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral) or bins < 1:
         raise ValueError(f"{who}: bins must be a whole number >= 1, got {bins!r}")
+    bins = int(bins)
     x = validation.floating_array(x, who)
     stats = window_fraction(f, x, alpha, rel=rel, **params)
     values = np.asarray(x, np.float64).ravel()
@@ -196,8 +219,13 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
             raise ValueError(f"{who}: {f!r} gives {w.size} widths (one per neuron); plot one "
                              f"neuron's x, or use axis=None")
         base, stretch = f.base, w.item()
-    curve = np.asarray(derivative(base)(jnp.asarray(curve_x / stretch, x.dtype), a, **params),
-                       np.float64)
+    # One curve: a per-neuron alpha or parameter is drawn at its median (the
+    # title's fraction is still every neuron's own).
+    curve_a = a if a is UNSET or np.ndim(a) == 0 else np.median(np.asarray(a))
+    curve_params = {k: v if np.ndim(v) == 0 else np.median(np.asarray(v))
+                    for k, v in params.items()}
+    curve = np.asarray(derivative(base)(jnp.asarray(curve_x / stretch, x.dtype), curve_a,
+                                        **curve_params), np.float64)
     inside = (curve >= rel * max(float(peak), curve.max(initial=0.0))) & (curve > 0)
     curve = curve / stretch
     fig = Figure(figsize=(7, 4))
@@ -218,7 +246,7 @@ def plot_window(f: Any, x: Any, path: Any = None, alpha: Any = None, *, rel: flo
     elif np.ndim(shown) == 0:
         label = f"{name}, alpha {float(np.asarray(shown)):g}"
     else:
-        label = f"{name}, per-neuron alpha"
+        label = f"{name}, per-neuron alpha (g at the median)"
     ax.set_title(f"{label}: {float(stats.fraction):.1%} of x in the window, "
                  f"mean g {float(stats.mean_g):.3g}")
     fig.tight_layout()
