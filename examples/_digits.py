@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -259,6 +260,28 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def whole_number(text: str) -> int:
+    """An argparse type: a whole number >= 1 (argparse names the option on error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
+
+
 def parser(description: str, *,
            compare: bool = False) -> argparse.ArgumentParser:
     """The flags every digits example shares."""
@@ -269,27 +292,27 @@ def parser(description: str, *,
                          "heavi_erfc, snntorch.atan (python -c 'import "
                          "jaxsurrogate as js; print(js.names(), js.presets())' "
                          "lists them)")
-    ap.add_argument("--alpha", type=float, default=None,
+    ap.add_argument("--alpha", type=positive_number, default=None,
                     help="the surrogate's alpha (default: the surrogate's own, "
                          "e.g. 100 for super)")
-    ap.add_argument("--epochs", type=int, default=10,
+    ap.add_argument("--epochs", type=whole_number, default=10,
                     help="passes over the training digits")
     ap.add_argument("--seed", type=int, default=0,
                     help="seed of the initial weights, the batch order and "
                          "the spike encoding (the train/test split is fixed)")
-    ap.add_argument("--steps", type=int, default=16,
+    ap.add_argument("--steps", type=whole_number, default=16,
                     help="simulation time steps T per digit")
     ap.add_argument("--encoding", choices=("rate", "latency"), default="rate",
                     help="rate: each pixel spikes at every step with "
                          "probability = its intensity; latency: each pixel "
                          "brighter than 0.1 spikes once, brighter ones earlier")
-    ap.add_argument("--hidden", type=int, default=128,
+    ap.add_argument("--hidden", type=whole_number, default=128,
                     help="number of LIF neurons in the hidden layer")
-    ap.add_argument("--batch-size", type=int, default=32,
+    ap.add_argument("--batch-size", type=whole_number, default=32,
                     help="digits per training step")
-    ap.add_argument("--lr", type=float, default=2e-3,
+    ap.add_argument("--lr", type=positive_number, default=2e-3,
                     help="Adam's learning rate")
-    ap.add_argument("--limit", type=int, default=None,
+    ap.add_argument("--limit", type=whole_number, default=None,
                     help="use only this many digits (stratified), for quick "
                          "runs (default: all 1797)")
     # By default a first run leaves its plots where the user can open them.
@@ -421,7 +444,8 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
     return {
         "framework": framework,
         "surrogate": surrogate.name,
-        "alpha": surrogate.alpha,
+        # With a schedule there is no one alpha: the schedule's text says which.
+        "alpha": None if args.alpha_schedule else surrogate.alpha,
         "epochs": args.epochs,
         "seed": args.seed,
         "steps": args.steps,

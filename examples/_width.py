@@ -52,10 +52,16 @@ def alpha_schedule(args: argparse.Namespace, surrogate: Any,
         raise SystemExit(f"--alpha-schedule: {surrogate.name} has no alpha parameter")
     # Optimiser steps in the run (fit drops each epoch's last partial batch).
     steps = args.epochs * (len(data.y_train) // args.batch_size)
+    if steps < 1:
+        raise SystemExit(f"--alpha-schedule: the run has no optimiser step to schedule "
+                         f"({len(data.y_train)} training digits, --batch-size "
+                         f"{args.batch_size}, --epochs {args.epochs})")
+    # Steps 0 to steps - 1: the last one takes END (one step: START).
+    span = max(steps - 1, 1)
     if kind == "linear":
-        return optax.linear_schedule(start, end, transition_steps=steps)
+        return optax.linear_schedule(start, end, transition_steps=span)
     # optax's cosine decay ends at init_value * alpha; alpha > 1 makes it rise.
-    return optax.cosine_decay_schedule(start, steps, alpha=end / start)
+    return optax.cosine_decay_schedule(start, span, alpha=end / start)
 
 
 def diagnosis(args: argparse.Namespace, cfg: Any, potentials: Callable[[Any, Any], Any],
@@ -77,7 +83,10 @@ def diagnosis(args: argparse.Namespace, cfg: Any, potentials: Callable[[Any, Any
     def on_epoch(history: dict[str, Any], last_step: int) -> None:
         x = potentials(data.x_test, key)
         alpha = cfg.alpha_at(last_step)
-        window = js.window_fraction(spike, x, alpha)
+        # A random surrogate (local_zo) draws its g: the epoch's own key.
+        draw = ({"key": jax.random.fold_in(key, last_step)}
+                if "derivative" in spike.declaration.keyed else {})
+        window = js.window_fraction(spike, x, alpha, **draw)
         history.setdefault("window_fraction", []).append(float(window.fraction))
         history.setdefault("mean_g", []).append(float(window.mean_g))
         history.setdefault("alpha_per_epoch", []).append(

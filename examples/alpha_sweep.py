@@ -27,6 +27,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -228,19 +229,33 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def _list_of(item: Callable[[str], Any]) -> Callable[[str], list[Any]]:
+    """An argparse type: a comma-separated list, each entry of type ``item``."""
+    def parse(text: str) -> list[Any]:
+        values = [item(v) for v in text.split(",") if v.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+        return values
+    parse.__name__ = f"list of {item.__name__}"
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--alphas", default=",".join(f"{a:g}" for a in ALPHAS))
+    ap.add_argument("--alphas", type=_list_of(digits.positive_number),
+                    default=",".join(f"{a:g}" for a in ALPHAS),
+                    help="comma-separated alphas, each finite and > 0")
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--layers", default="1,4", help="hidden-layer counts to sweep")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=16)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--layers", type=_list_of(digits.whole_number), default="1,4",
+                    help="hidden-layer counts to sweep, each >= 1")
+    ap.add_argument("--seeds", type=digits.whole_number, default=3)
+    ap.add_argument("--epochs", type=digits.whole_number, default=10)
+    ap.add_argument("--steps", type=digits.whole_number, default=16)
+    ap.add_argument("--hidden", type=digits.whole_number, default=128)
+    ap.add_argument("--batch-size", type=digits.whole_number, default=32)
+    ap.add_argument("--lr", type=digits.positive_number, default=2e-3)
+    ap.add_argument("--limit", type=digits.whole_number, default=None)
     ap.add_argument("--out", type=Path, default=Path("runs") / "alpha_sweep")
     ap.add_argument("--from-json", type=Path, default=None,
                     help="re-render the table and plot of an earlier sweep.json")
@@ -249,12 +264,12 @@ def main(argv: list[str] | None = None) -> None:
         earlier = json.loads(args.from_json.read_text())
         write(args.out, earlier["runs"], earlier["settings"])
         return
-    alphas = np.asarray([float(a) for a in args.alphas.split(",")])
+    alphas = np.asarray(args.alphas)
     methods = args.methods.split(",")
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise SystemExit(f"--methods: unknown {unknown}; choose from {', '.join(METHODS)}")
-    depths = [int(n) for n in args.layers.split(",")]
+    depths = args.layers
     data = digits.load_digits(args.limit)
     start = time.perf_counter()
     runs = []

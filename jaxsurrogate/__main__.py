@@ -13,6 +13,14 @@ def _gallery(args: argparse.Namespace) -> int:
     names = args.names
     if args.presets:
         names = [*(names or js.names()), *js.presets()]
+    try:
+        problem = _writable_image(args.out)
+    except ImportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if args.x_range is not None and not args.x_range[0] < args.x_range[1]:
         print(f"error: --x-range: LOW must be below HIGH, got {args.x_range}",
               file=sys.stderr)
@@ -37,10 +45,21 @@ def _catalogue(args: argparse.Namespace) -> int:
         print(tables.markdown(), end="")
         return 0
     path = Path(args.write or args.check)
-    text = path.read_text()
-    if not tables.marked(text):
-        print(f"error: {path} has no <!-- catalogue:NAME --> markers", file=sys.stderr)
-        return 1
+    try:
+        # newline="": CRLF files are read, and written back, as they are.
+        with open(path, encoding="utf-8", newline="") as f:
+            raw = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = "is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else (
+            f"can't be read ({err.strerror or err})")
+        print(f"error: {path} {reason}", file=sys.stderr)
+        return 2
+    crlf = "\r\n" in raw
+    text = raw.replace("\r\n", "\n") if crlf else raw
+    problem = tables.marker_problem(text)
+    if problem:
+        print(f"error: {path} {problem}", file=sys.stderr)
+        return 2
     filled = tables.fill(text)
     if args.check is not None:
         if filled != text:
@@ -48,9 +67,27 @@ def _catalogue(args: argparse.Namespace) -> int:
                   f"python -m jaxsurrogate catalogue --write {path}", file=sys.stderr)
             return 1
         return 0
-    path.write_text(filled)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(filled.replace("\n", "\r\n") if crlf else filled)
     print(f"wrote {', '.join(tables.marked(text))} into {path}")
     return 0
+
+
+def _writable_image(out: str) -> str | None:
+    """Why matplotlib can't write ``out`` (a sentence), or None: checked before drawing."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+    path = Path(out)
+    formats = Figure().canvas.get_supported_filetypes()
+    suffix = path.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        return (f"{out}: the format {suffix or '(none)'!r} is not one matplotlib writes; "
+                f"use one of {', '.join(sorted(formats))}")
+    if not path.parent.is_dir():
+        return f"{out}: the folder {path.parent} does not exist"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

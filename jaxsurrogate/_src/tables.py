@@ -143,3 +143,26 @@ def fill(text: str) -> str:
 def marked(text: str) -> list[str]:
     """The names of the tables marked in ``text``."""
     return [m.group(2) for m in _MARKERS.finditer(text)]
+
+
+_OPEN = re.compile(r"<!-- catalogue:(\w+) -->")
+
+
+def marker_problem(text: str) -> str | None:
+    """What is wrong with ``text``'s markers (a sentence), or None.
+
+    Unknown table names and opening markers without their closing marker
+    are named, so that neither is mistaken for a file without markers.
+    """
+    opened = _OPEN.findall(text)
+    if not opened:
+        return "has no <!-- catalogue:NAME --> markers"
+    unknown = sorted(set(opened) - set(TABLES))
+    if unknown:
+        return (f"marks unknown table(s) {', '.join(unknown)}; the tables are "
+                f"{', '.join(TABLES)}")
+    unclosed = [name for name in opened if name not in marked(text)]
+    if unclosed:
+        return (f"opens <!-- catalogue:{unclosed[0]} --> without a closing "
+                f"<!-- /catalogue:{unclosed[0]} --> on a later line")
+    return None
