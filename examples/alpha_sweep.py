@@ -5,7 +5,7 @@ Norse LIF/LI layers from ``_digits``, Adam) for every alpha of ``--alphas``,
 with one hidden layer and with ``--layers`` deeper stacks, five ways:
 
 * ``fixed``: SuperSpike (Norse's ``super``) with that alpha throughout;
-* ``adaptive-ds_atgo``, ``adaptive-mpd_agl``:
+* ``adaptive-ds_atgo``, ``adaptive-two_std``:
   ``js.adaptive(js.superspike, rule=...)``, alpha as the scale the rule's
   width stretches (the width from each layer's std at each time step);
 * ``dspike``: ``js.dspike`` with that alpha as its temperature;
@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # for _digits
 import _digits as digits  # noqa: E402
 
 ALPHAS = (0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000)
-METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-mpd_agl", "dspike", "annealed")
-ADAPTIVE = {"adaptive-ds_atgo": "ds_atgo", "adaptive-mpd_agl": "mpd_agl"}
+METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed")
+ADAPTIVE = {"adaptive-ds_atgo": "ds_atgo", "adaptive-two_std": "two_std"}
 # annealed: alpha * factor(step), the factor rising from 1/10 to 1.
 ANNEAL_FROM = 0.1
 

@@ -1,7 +1,7 @@
 """Adapt the width: js.adaptive against float64 numpy restatements of the rules.
 
 The rules are restated from the authors' code (DS-ATGO's two-branch width,
-MPD-AGL's twice-the-std), the stretched surrogates from each shape's formula;
+twice the std, MPD-AGL's stand-in), the stretched surrogates from each shape's formula;
 nothing here is computed by jaxsurrogate.
 """
 
@@ -30,7 +30,7 @@ def np_ds_atgo(std, w0=1.0, v0=1.0):
     return np.where(std <= v0, w0 * (1 - np.tanh(v0 - std)), w0 * (1 + np.tanh(std - v0)))
 
 
-def np_mpd_agl(std):
+def np_two_std(std):
     return 2 * std
 
 
@@ -50,7 +50,7 @@ def grad_sum(f, x, *args, **kwargs):
     return jax.grad(lambda v: f(v, *args, **kwargs).sum())(x)
 
 
-@pytest.mark.parametrize("rule,np_rule", [("ds_atgo", np_ds_atgo), ("mpd_agl", np_mpd_agl)])
+@pytest.mark.parametrize("rule,np_rule", [("ds_atgo", np_ds_atgo), ("two_std", np_two_std)])
 @pytest.mark.parametrize("scale", [0.1, 0.8, 1.0, 3.0])
 def test_gradient_is_the_stretched_surrogate_of_the_rule(rule, np_rule, scale):
     x = scale * RNG.normal(size=(6, 50))
@@ -68,7 +68,7 @@ def test_gradient_is_the_stretched_surrogate_of_the_rule(rule, np_rule, scale):
 
 
 def test_forward_is_the_step_of_x_bit_for_bit():
-    f = js.adaptive(js.superspike, rule="mpd_agl")
+    f = js.adaptive(js.superspike, rule="two_std")
     for dtype in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64):
         tiny = float(jnp.finfo(dtype).smallest_subnormal)
         x = jnp.asarray([0.0, -0.0, tiny, -tiny, 1e-3, -2.0, 300.0, 5.0], dtype)
@@ -100,8 +100,8 @@ def test_per_neuron_axis_and_constant_layer_floor():
     np.testing.assert_allclose(f.width(jnp.asarray(x)), w[None], rtol=1e-13)
     np.testing.assert_allclose(grad_sum(f, jnp.asarray(x)), np.where(np.abs(x) < w / 2, 1 / w, 0),
                                rtol=1e-13)
-    # all potentials equal: mpd_agl's 2 std is 0, floored at float32's epsilon
-    g = js.adaptive(js.superspike, rule="mpd_agl")
+    # all potentials equal: two_std's 2 std is 0, floored at float32's epsilon
+    g = js.adaptive(js.superspike, rule="two_std")
     x = -jnp.ones(8, jnp.float32)
     assert float(g.width(x)[0]) == float(jnp.finfo(jnp.float32).eps)
     assert np.isfinite(np.asarray(grad_sum(g, x))).all()
@@ -200,10 +200,10 @@ def test_fire_lif_and_forward_mode():
 
 
 def test_pickles_to_the_same_object_and_repr():
-    f = js.adaptive(js.get("super"), rule="mpd_agl", axis=(0, 1))
+    f = js.adaptive(js.get("super"), rule="two_std", axis=(0, 1))
     assert pickle.loads(pickle.dumps(f)) is f
-    assert js.adaptive(js.superspike, rule="mpd_agl", axis=(0, 1)) is f
-    assert "mpd_agl" in repr(f) and f.declaration is js.superspike.declaration
+    assert js.adaptive(js.superspike, rule="two_std", axis=(0, 1)) is f
+    assert "two_std" in repr(f) and f.declaration is js.superspike.declaration
 
 
 def test_errors_name_the_argument():
@@ -239,7 +239,7 @@ def test_errors_name_the_argument():
 def test_strict_promotion_rank_raise_and_half_precision():
     x = RNG.normal(size=(8, 5))
     with jax.numpy_dtype_promotion("strict"), jax.numpy_rank_promotion("raise"):
-        for f in (js.adaptive(js.superspike), js.adaptive(js.rectangle, rule="mpd_agl", axis=0)):
+        for f in (js.adaptive(js.superspike), js.adaptive(js.rectangle, rule="two_std", axis=0)):
             g = grad_sum(f, jnp.asarray(x, jnp.float32), 2.0)
             assert g.dtype == jnp.float32 and np.isfinite(np.asarray(g)).all()
         half = jnp.asarray(x, jnp.bfloat16)

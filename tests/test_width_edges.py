@@ -93,3 +93,30 @@ def test_forward_mode_derivative_and_primitive_take_adaptive_functions():
     jac_r = jax.jacrev(lambda v: js.fire(v, spike=f)[0])(v)
     np.testing.assert_allclose(jac_f, jac_r, rtol=1e-12, atol=1e-15)
     assert js.checked(f).checked and js.checked(f).rule == "ds_atgo"
+
+
+def test_mpd_agl_is_the_paper_s_rule_from_the_caller_s_statistics():
+    # Stay-Sane/MPD-AGL surrogate.py: w = 2 gamma Vth (first step), times
+    # sqrt(1 + tau^2) later, 1 without normalisation; g = (1/w) 1[|x| < w/2].
+    f = js.adaptive(js.get("spikingjelly.rect"), rule="mpd_agl")  # fires at x >= 0, as there
+    x = jnp.linspace(-1.0, 1.0, 21, dtype=jnp.float64)
+    xn = np.asarray(x)
+    for stats, w in [({}, 1.0),
+                     ({"bn_weight_mean": 0.8, "first_step": True}, 2 * 0.8 * 0.5),
+                     ({"bn_weight_mean": 0.8}, 2 * 0.8 * 0.5 * np.sqrt(1 + 0.2**2)),
+                     ({"bn_weight_mean": 1.3, "v_th": 1.0, "tau": 0.5},
+                      2 * 1.3 * np.sqrt(1 + 0.25))]:
+        np.testing.assert_allclose(f.width(x, **stats), [w], rtol=1e-12)
+        g = jax.grad(lambda x: f(x, **stats).sum())(x)
+        np.testing.assert_allclose(g, np.where(np.abs(xn) < w / 2, 1 / w, 0.0), rtol=1e-12)
+        np.testing.assert_array_equal(f(x, **stats), (xn >= 0).astype(np.float64))
+    # A silent layer (all x equal) keeps the rule's width: it does not look at x.
+    np.testing.assert_allclose(f.width(jnp.full(8, -1.0), bn_weight_mean=0.8), [0.8 * 1.0198],
+                               rtol=1e-4)
+    # Traced first_step (a scan's step index) and the statistics through fire.
+    step = jax.jit(lambda t: f.width(x, bn_weight_mean=0.8, first_step=t == 0))
+    np.testing.assert_allclose([step(0), step(3)], [[0.8], [0.8 * np.sqrt(1.04)]], rtol=1e-12)
+    g_fire = jax.grad(lambda v: js.fire(v, 0.5, spike=f, bn_weight_mean=0.8)[0].sum())(x + 0.5)
+    np.testing.assert_allclose(g_fire, jax.grad(lambda x: f(x, bn_weight_mean=0.8).sum())(x))
+    with pytest.raises(TypeError, match=r"unknown statistic\(s\) \['gamma'\]"):
+        f.width(x, gamma=1.0)

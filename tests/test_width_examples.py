@@ -107,7 +107,7 @@ def test_alpha_sweep_tiny(tmp_path: Path) -> None:
                 "--epochs", "1", "--steps", "4", "--limit", "200", "--hidden", "16",
                 "--out", str(tmp_path))
     result = json.loads((tmp_path / "sweep.json").read_text())
-    methods = {"fixed", "adaptive-ds_atgo", "adaptive-mpd_agl", "dspike", "annealed"}
+    methods = {"fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed"}
     assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 2) for m in methods}
     for run in result["runs"]:
         # one compilation trains both alphas (alpha is a traced, vmapped operand)

@@ -10,6 +10,7 @@ is the spike function's own step of ``x``, bit for bit.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -30,11 +31,34 @@ def _ds_atgo(std: Array) -> Array:
     return 1 + jnp.tanh(std - 1)
 
 
-def _mpd_agl(std: Array) -> Array:
+def _mpd_agl(std: Array, *, bn_weight_mean: Any = None, v_th: Any = 0.5, tau: Any = 0.2,
+             first_step: Any = False) -> Array:
+    # MPD-AGL, surrogate.py: width 2 * tdBN_gammaAve * neuron_Vth at the first
+    # step (Learnable_ActFun1), times sqrt(1 + neuron_tau^2) after it
+    # (Learnable_ActFun2); 1 without normalisation (param None). v_th and tau
+    # default to its LIFNode's (Vth 0.5, decay tau 0.2). It does not use std.
+    one = jnp.ones_like(std)
+    if bn_weight_mean is None:
+        return one
+    later = jnp.sqrt(1 + jnp.asarray(tau, std.dtype) ** 2)
+    return 2 * jnp.asarray(bn_weight_mean, std.dtype) * jnp.asarray(v_th, std.dtype) * (
+        jnp.where(first_step, one, later * one))
+
+
+def _two_std(std: Array) -> Array:
     return 2 * std
 
 
-RULES: dict[str, WidthRule] = {"ds_atgo": _ds_atgo, "mpd_agl": _mpd_agl}
+RULES: dict[str, WidthRule] = {"ds_atgo": _ds_atgo, "mpd_agl": _mpd_agl, "two_std": _two_std}
+
+
+def _statistics_of(rule: WidthRule) -> tuple[str, ...]:
+    """The keyword-only parameters of a rule: statistics the caller passes at the call."""
+    try:
+        parameters = inspect.signature(rule).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def _axes(axis: Any) -> tuple[int, ...] | None:
@@ -63,6 +87,7 @@ class AdaptiveSpikeFunction:
         self.axis = axis
         self.axis_name = axis_name
         self._width_of_std = RULES[rule] if isinstance(rule, str) else rule
+        self.statistics = _statistics_of(self._width_of_std)
         rule_name = rule if isinstance(rule, str) else getattr(rule, "__name__", "rule")
         self.__name__ = self.__qualname__ = f"adaptive({base.__name__}, {rule_name})"
         self.__module__ = "jaxsurrogate"
@@ -115,21 +140,28 @@ class AdaptiveSpikeFunction:
             count = jnp.asarray(count, square.dtype)
         return jnp.sqrt(square * (count / (count - 1)))
 
-    def width(self, x: Any) -> Array:
+    def width(self, x: Any, **statistics: Any) -> Array:
         """The surrogate's width ``w`` for input ``x``: the rule of the std, detached.
 
-        Floored at the compute dtype's machine epsilon (in units of x), so that
-        a layer whose potentials are all equal (std 0: a silent layer at
-        initialisation) gets a narrow window instead of a division by zero.
+        ``statistics`` are what the rule takes besides the std (MPD-AGL's
+        ``bn_weight_mean``, ``v_th``, ``tau``, ``first_step``). Floored at the
+        compute dtype's machine epsilon (in units of x), so that a layer whose
+        potentials are all equal (std 0: a silent layer at initialisation)
+        gets a narrow window instead of a division by zero.
         """
+        unknown = sorted(set(statistics) - set(self.statistics))
+        if unknown:
+            raise TypeError(f"{self.__name__}: unknown statistic(s) {unknown}; rule "
+                            f"{self.rule!r} takes {list(self.statistics) or 'none'}")
         std = self.std(x)
-        w = jnp.asarray(self._width_of_std(std), std.dtype)
-        return jnp.maximum(w, jnp.finfo(std.dtype).eps)
+        w = jnp.asarray(self._width_of_std(std, **statistics), std.dtype)
+        return lax.stop_gradient(jnp.maximum(w, jnp.finfo(std.dtype).eps))
 
     def __call__(self, x: Any, alpha: Any = UNSET, *, key: Any = None,
                  learn_alpha: Any = False, **params: Any) -> Array:
         x = validation.floating_array(x, self.__name__)
-        w = self.width(x)
+        statistics = {k: params.pop(k) for k in self.statistics if k in params}
+        w = self.width(x, **statistics)
         kwargs = dict(params, learn_alpha=learn_alpha)
         if key is not None:
             kwargs["key"] = key
@@ -227,12 +259,23 @@ def adaptive(f: Any, *, rule: str | WidthRule = "ds_atgo", axis: Any = None,
       DS-ATGO takes σ of the layer's pre-spike potential over batch and
       neurons at each time step (``axis=None``); its threshold adaptation
       (:math:`\theta_t = \mu_t + \sigma_t`) is the neuron's, not done here.
-    * ``"mpd_agl"``: :math:`w = 2\sigma`. MPD-AGL's code sets the width to
-      twice a modelled std of the potential, :math:`2\bar\gamma V_{th}`, times
-      :math:`\sqrt{1 + \tau^2}` after the first step (:math:`\bar\gamma` the
-      mean tdBN weight); a spike function sees only ``x``, so the std is
-      measured instead. Unbounded; floored at the dtype's epsilon.
-    * a callable ``rule(std) -> width``.
+    * ``"mpd_agl"``: MPD-AGL's rule, from statistics the caller passes at
+      each call: :math:`w = 2\bar\gamma V_{th}` at the first step and
+      :math:`2\bar\gamma V_{th}\sqrt{1 + \tau^2}` after it, with
+      :math:`\bar\gamma` the mean weight of the normalisation (tdBN) before
+      the layer (``bn_weight_mean=``), ``v_th=`` (default 0.5), the decay
+      ``tau=`` (default 0.2: its LIF's) and ``first_step=`` (default False);
+      :math:`w = 1` without ``bn_weight_mean`` (the code's rule for a layer
+      without normalisation). It does not look at ``x``.
+    * ``"two_std"``: :math:`w = 2\sigma`, the measured std in place of
+      MPD-AGL's modelled one (the stand-in this function called "mpd_agl"
+      before). Unbounded; floored at the dtype's epsilon.
+    * a callable ``rule(std) -> width``; its keyword-only parameters are
+      statistics the call passes (``f(x, alpha, name=value)``).
+
+    The papers fire at :math:`u \ge 0` (:math:`H(0) = 1`); the width rules
+    keep ``f``'s own :math:`H(0)`: wrap a preset with :math:`H(0) = 1`, e.g.
+    ``js.adaptive(js.get("spikingjelly.rect"), rule="mpd_agl")``, to match.
 
     Under ``vmap`` without ``axis_name`` each mapped instance takes its own
     statistics; under ``jit`` with sharded arrays the statistics are global
@@ -244,7 +287,8 @@ def adaptive(f: Any, *, rule: str | WidthRule = "ds_atgo", axis: Any = None,
     Args:
         f: a spike function of this library (a name's, a preset, one made
             with :func:`surrogate` or its :func:`forward_mode` twin).
-        rule: ``"ds_atgo"``, ``"mpd_agl"`` or ``rule(std) -> width``.
+        rule: ``"ds_atgo"``, ``"mpd_agl"``, ``"two_std"`` or
+            ``rule(std, *, statistic=...) -> width``.
         axis: the axes of ``x`` the std is taken over: None (all), an int or a
             tuple; the others keep one width each (``axis=0``: per neuron).
         axis_name: a mapped axis (``shard_map``, ``pmap``, ``vmap``) the
@@ -280,9 +324,11 @@ def adaptive(f: Any, *, rule: str | WidthRule = "ds_atgo", axis: Any = None,
         (``spiking``: ``torch.std(v.detach())`` per step). MPD-AGL: J. Jiang
         et al., "Adaptive gradient learning for spiking neural networks by
         exploiting membrane potential dynamics", IJCAI 2025
-        (arXiv:2505.11863); code read: ``Stay-Sane/MPD-AGL`` @ ``61abbf3``,
-        ``surrogate.py`` (``Learnable_ActFun1``/``2``) and ``models/layers.py``
-        (``tdBatchNorm2d``). The papers' texts were not read.
+        (arXiv:2505.11863); code read: ``Stay-Sane/MPD-AGL`` @ ``5708a46``,
+        ``surrogate.py`` (``Learnable_ActFun1``/``2``: the width, the
+        rectangle, ``x >= 0``), ``neuron.py`` (``LIFNode``: tau 0.2, Vth 0.5)
+        and ``models/layers.py`` (``tdBatchNorm2d``: ``tdBN_gammaAve``). The
+        papers' texts were not read.
     """
     if isinstance(f, AdaptiveSpikeFunction):
         raise TypeError(f"adaptive: f is already adaptive ({f!r}); pass its base")
