@@ -8,7 +8,6 @@ preset pages are generated from the registry at build time by
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -27,6 +26,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax 3 copied into _static/mathjax: the maths renders without the web.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "jsdocs",
 ]
@@ -54,9 +55,5 @@ html_theme_options = {
     "use_download_button": False,
 }
 
-# MathJax from the web by default; JAXSURROGATE_DOCS_MATHJAX points the site at
-# a local copy for reading it offline (see the contributing page).
-if os.environ.get("JAXSURROGATE_DOCS_MATHJAX"):
-    mathjax_path = os.environ["JAXSURROGATE_DOCS_MATHJAX"]
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]

@@ -34,10 +34,12 @@ def test_flax_example_diagnoses_and_schedules(tmp_path: Path) -> None:
     run_example("train_digits.py", *TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
                 "--out", str(tmp_path))
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    # 300 training digits, batch 32: 9 steps an epoch, 18 in all; alpha at
-    # each epoch's last step (8, 17) of the linear schedule 10 -> 100.
-    np.testing.assert_allclose(metrics["alpha_per_epoch"],
-                               [10 + 90 * 8 / 18, 10 + 90 * 17 / 18], rtol=1e-6)
+    # 300 training digits, batch 32: 9 steps an epoch, 18 in all (0 to 17);
+    # alpha at each epoch's last step (8, 17) of the linear schedule 10 -> 100,
+    # which ends at 100.
+    np.testing.assert_allclose(metrics["alpha_per_epoch"], [10 + 90 * 8 / 17, 100.0],
+                               rtol=1e-6)
+    assert metrics["alpha"] is None
     assert metrics["alpha_schedule"] == "linear:10:100"
     assert len(metrics["window_fraction"]) == len(metrics["mean_g"]) == 2
     assert all(0 < f < 1 for f in metrics["window_fraction"])
@@ -82,12 +84,13 @@ def test_alpha_schedule_flag(examples) -> None:
         return width.alpha_schedule(args, digits.resolve_surrogate(name), data)
 
     assert schedule(None) is None
-    cosine = schedule("cosine:1:9")  # 20 steps, 1 -> 9 along half a cosine
-    for t in (0, 5, 10, 20, 25):
-        want = 1 + 8 * (1 - math.cos(math.pi * min(t, 20) / 20)) / 2
+    # 20 steps, 0 to 19: 1 -> 9 along half a cosine, END at the last step.
+    cosine = schedule("cosine:1:9")
+    for t in (0, 5, 10, 19, 25):
+        want = 1 + 8 * (1 - math.cos(math.pi * min(t, 19) / 19)) / 2
         assert float(cosine(t)) == pytest.approx(want, rel=1e-6)
     cfg = digits.Config(sur, steps=4, alpha_schedule=cosine)
-    assert float(cfg.alpha_at(10)) == pytest.approx(5.0, rel=1e-6)
+    assert float(cfg.alpha_at(19)) == pytest.approx(9.0, rel=1e-6)
     assert cfg.alpha_at(None) == 100.0 and digits.Config(sur, 4).alpha_at(3) == 100.0
     for text, message in [("linear:1", "expected KIND:START:END"),
                           ("step:1:2", "KIND must be one of linear, cosine"),
