@@ -4,13 +4,29 @@
   dtypes explicitly and relies on no default.
 - 8 simulated CPU devices (unless the caller chose a count), so that the
   sharding tests really shard. Must be set before JAX initialises a backend.
+- One compilation cache for the run, shared by every process (below).
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 _DEVICES = "--xla_force_host_platform_device_count"
 if _DEVICES not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_DEVICES}=8".strip()
+
+# One JAX compilation cache for the whole run: the pytest-xdist workers and
+# the examples' processes (they inherit the environment) compile each program
+# once between them instead of once each. Nothing is checked less: the first
+# compilation of every program still happens in this run, and the cache is
+# removed at the end (a caller's own JAX_COMPILATION_CACHE_DIR is kept).
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="jaxsurrogate-tests-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _cache
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 
 import jax  # noqa: E402
 

@@ -26,6 +26,21 @@ SIGNED = {"multi_gaussian", "squarewave_fourier_series",
           "spikingjelly.squarewave_fourier_series"}
 
 
+def every_maths() -> list[str]:
+    """Every name with maths of its own, and one preset of each library.
+
+    For the transform tests (scan, checkpoint, vmap, forward mode, fire),
+    whose property is the mechanism's: a preset of a shape changes only its
+    constants and H(0), and each library's first preset brings its H(0);
+    tests/test_presets.py checks every preset's values and gradients.
+    """
+    own = [n for n in js.presets() if js.get(n).declaration.preset_of is None]
+    first_of_library = {}
+    for name in js.presets():
+        first_of_library.setdefault(name.split(".")[0], name)
+    return [*js.names(), *own, *(n for n in first_of_library.values() if n not in own)]
+
+
 def import_from(directory, *names):
     """Modules that live outside the package (examples/, benchmarks/, docs/_ext/),
     imported without leaving their directory on sys.path."""

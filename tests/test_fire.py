@@ -17,6 +17,7 @@ from jax import export
 
 import jaxsurrogate as js
 from jaxsurrogate.neurons import RESIDUAL_NAME
+from tests.helpers import every_maths
 
 POLICIES = [(r, d) for r in ("zero", "subtract", "none") for d in (False, True)]
 # Potentials around a threshold of 1 (after the -1: 0, +-0 edge, the SuperSpike
@@ -49,8 +50,8 @@ def loss_of(step):
     return loss
 
 
-def test_every_name_and_preset_matches_the_composition():
-    names = [*js.names(), *js.presets()]
+def test_every_maths_matches_the_composition():
+    names = every_maths()  # every shape's maths, and each library's H(0)
 
     def all_steps(v):
         out = {}
