@@ -10,6 +10,7 @@ reader has them (the test session itself runs with float64 on).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -18,27 +19,45 @@ from pathlib import Path
 FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 _RUNNER = r'''
-import doctest, re, sys
-path = sys.argv[1]
-text = open(path, encoding="utf-8").read()
+import contextlib, doctest, io, json, re, sys, traceback
 fence = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 parser = doctest.DocTestParser()
-runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-globs = {"__name__": "__main__"}
-failed = attempted = 0
-for match in fence.finditer(text):
-    code = match.group(1)
-    line = text.count("\n", 0, match.start()) + 2
-    if code.lstrip().startswith(">>>"):
-        test = parser.get_doctest(code, globs, f"{path}:{line}", path, line - 1)
-        result = runner.run(test, clear_globs=False)
-        failed += result.failed
-        attempted += result.attempted
-        globs = test.globs
-    else:
-        exec(compile("\n" * (line - 1) + code, path, "exec"), globs)
-print(f"doctest examples: {attempted}, failed: {failed}")
-sys.exit(1 if failed else 0)
+
+
+def run_page(path):
+    text = open(path, encoding="utf-8").read()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    globs = {"__name__": "__main__"}
+    failed = attempted = 0
+    for match in fence.finditer(text):
+        code = match.group(1)
+        line = text.count("\n", 0, match.start()) + 2
+        if code.lstrip().startswith(">>>"):
+            test = parser.get_doctest(code, globs, f"{path}:{line}", path, line - 1)
+            result = runner.run(test, clear_globs=False)
+            failed += result.failed
+            attempted += result.attempted
+            globs = test.globs
+        else:
+            exec(compile("\n" * (line - 1) + code, path, "exec"), globs)
+    print(f"doctest examples: {attempted}, failed: {failed}")
+    return failed
+
+
+# Each page in its own namespace, one interpreter for all of them (one JAX
+# start-up, not one per page); a page's output and exit status are its own.
+results = {}
+for path in sys.argv[1:]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            status = 1 if run_page(path) else 0
+        except BaseException:
+            traceback.print_exc(file=out)
+            status = 1
+    results[path] = {"returncode": status, "stdout": out.getvalue()}
+print(json.dumps(results))
+sys.exit(max((r["returncode"] for r in results.values()), default=0))
 '''
 
 
@@ -47,7 +66,21 @@ def python_blocks(text: str) -> list[str]:
     return [m.group(1) for m in FENCE.finditer(text)]
 
 
+def run_all(paths: list[Path], cwd: Path) -> dict[Path, subprocess.CompletedProcess]:
+    """Runs each file's python blocks, each file in its own namespace, in one fresh
+    interpreter; a result per file (its exit status and its own output)."""
+    proc = subprocess.run([sys.executable, "-c", _RUNNER, *map(str, paths)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600, check=False)
+    try:
+        results = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise AssertionError(f"the runner itself failed:\n{proc.stdout[-3000:]}"
+                             f"{proc.stderr[-3000:]}") from None
+    return {path: subprocess.CompletedProcess(proc.args, results[str(path)]["returncode"],
+                                              results[str(path)]["stdout"], proc.stderr)
+            for path in paths}
+
+
 def run(path: Path, cwd: Path) -> subprocess.CompletedProcess:
     """Runs ``path``'s python blocks in a fresh interpreter."""
-    return subprocess.run([sys.executable, "-c", _RUNNER, str(path)], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, check=False)
+    return run_all([path], cwd)[path]

@@ -28,9 +28,15 @@ def test_the_pages_with_code_are_found() -> None:
             "semantics.md", "contributing.md"} <= names, names
 
 
+@pytest.fixture(scope="module")
+def page_runs() -> dict:
+    """Every page's blocks, each page in its own namespace, in one interpreter."""
+    return codeblocks.run_all(WITH_CODE, ROOT)
+
+
 @pytest.mark.parametrize("page", WITH_CODE, ids=lambda p: str(p.relative_to(DOCS)))
-def test_page_code_blocks_run(page: Path) -> None:
-    proc = codeblocks.run(page, ROOT)
+def test_page_code_blocks_run(page: Path, page_runs: dict) -> None:
+    proc = page_runs[page]
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
     has_doctests = any(b.lstrip().startswith(">>>")
                        for b in codeblocks.python_blocks(page.read_text()))

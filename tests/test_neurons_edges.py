@@ -195,16 +195,16 @@ def test_jax_s_reverse_pass_of_a_scan_loses_a_custom_jvp_s_second_order_term():
 
         def f(x):
             if scan:
-                ys = jax.lax.scan(body, jnp.zeros(3, x.dtype), x)[1]
+                ys = jax.lax.scan(body, jnp.zeros(2, x.dtype), x)[1]
             else:
-                v, ys = jnp.zeros(3, x.dtype), []
+                v, ys = jnp.zeros(2, x.dtype), []
                 for x_t in x:
                     v, y = body(v, x_t)
                     ys.append(y)
             return jnp.sin(jnp.stack(ys).sum(0) if not scan else ys.sum(0)).sum()
         return f
 
-    x = jnp.asarray(np.random.default_rng(1).uniform(0, 30, (3, 3)), jnp.float64)
+    x = jnp.asarray(np.random.default_rng(1).uniform(0, 30, (3, 2)), jnp.float64)
     unrolled = jax.hessian(run(False))(x)
     np.testing.assert_allclose(jax.jacfwd(jax.jacfwd(run(True)))(x), unrolled, atol=1e-15)
     assert np.abs(jax.hessian(run(True))(x) - unrolled).max() > 1e-3
