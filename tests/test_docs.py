@@ -117,3 +117,33 @@ def test_ci_builds_the_docs_with_the_readme_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert build in ci, build
     assert ci.index(build) < len(ci) - 1  # before the tests
+
+
+def test_broken_source_back_links_are_found(jsdocs, tmp_path: Path) -> None:
+    # The build fails (-W) on any: a source page's [docs] link must land on its anchor.
+    (tmp_path / "_modules" / "pkg").mkdir(parents=True)
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "page.html").write_text('<dt id="pkg.good">')
+    (tmp_path / "_modules" / "pkg" / "mod.html").write_text(
+        '<a class="viewcode-back" href="../../api/page.html#pkg.good">'
+        '<a class="viewcode-back" href="../../api/page.html#pkg.moved">')
+    assert jsdocs.broken_back_links(tmp_path) == [
+        "_modules/pkg/mod.html: [docs] links to ../../api/page.html#pkg.moved, which has no "
+        "such anchor"]
+    # The re-exported fire's source link is neurons.fire's alone.
+    assert jsdocs._follow_imported(None, "jaxsurrogate", "fire") == "jaxsurrogate"
+    assert jsdocs._follow_imported(None, "jaxsurrogate.neurons", "fire") is None
+
+
+def test_the_site_needs_no_network_for_its_maths(jsdocs, tmp_path: Path) -> None:
+    # The docs extra's bundled MathJax, with its fonts, is what conf.py loads.
+    import importlib
+    bundled = Path(importlib.import_module("sphinx-mathjax-offline").__file__).parent
+    assert (bundled / "static" / "mathjax" / "tex-chtml.js").is_file()
+    assert list((bundled / "static" / "mathjax").rglob("MathJax_Main-Regular.woff"))
+    conf = (DOCS / "conf.py").read_text()
+    assert '"sphinx-mathjax-offline"' in conf and "mathjax_path" not in conf
+    # And the build refuses (-W) a page that loads a script from the web.
+    (tmp_path / "page.html").write_text('<script src="https://cdn.example/tex.js"></script>'
+                                        '<script src="_static/mathjax/tex-chtml.js"></script>')
+    assert jsdocs.remote_scripts(tmp_path) == ["page.html: https://cdn.example/tex.js"]

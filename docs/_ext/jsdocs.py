@@ -211,8 +211,57 @@ def check_coverage(app: Any, env: Any) -> None:
         LOG.warning("jsdocs: %s is public but no page documents it", name)
 
 
+# Re-exports documented by hand (a py:function in api/core.md): their source
+# link is the original's. Left to viewcode, the source page's [docs] link
+# would name this entry's module on the original's page: an anchor that
+# does not exist.
+RE_EXPORTS = {("jaxsurrogate", "fire")}
+
+
+def _follow_imported(app: Any, modname: str, fullname: str) -> str | None:
+    # The package's own module, which defines none of them: no source link.
+    return modname if (modname, fullname) in RE_EXPORTS else None
+
+
+_BACK_LINK = re.compile(r'<a class="viewcode-back" href="([^"#]+)#([^"]+)"')
+
+
+def broken_back_links(outdir: Path) -> list[str]:
+    """The source pages' [docs] links whose anchor is not on the page they name."""
+    problems = []
+    for page in sorted(Path(outdir, "_modules").rglob("*.html")):
+        for href, anchor in _BACK_LINK.findall(page.read_text(encoding="utf-8")):
+            target = (page.parent / href).resolve()
+            text = target.read_text(encoding="utf-8") if target.is_file() else ""
+            if f'id="{anchor}"' not in text:
+                problems.append(f"{page.relative_to(outdir)}: [docs] links to {href}#{anchor}, "
+                                f"which has no such anchor")
+    return problems
+
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]* src="((?:https?:)?//[^"]+)"')
+
+
+def remote_scripts(outdir: Path) -> list[str]:
+    """Scripts a built page loads from the web (the site must read offline)."""
+    return [f"{page.relative_to(outdir)}: {src}"
+            for page in sorted(Path(outdir).rglob("*.html"))
+            for src in _REMOTE_SCRIPT.findall(page.read_text(encoding="utf-8"))]
+
+
+def _check_site(app: Any, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        outdir = Path(app.outdir)
+        for problem in broken_back_links(outdir):
+            LOG.warning(problem)
+        for script in remote_scripts(outdir):
+            LOG.warning(f"{script}: a script from the web; the site must read offline")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-docstring", _process_docstring, priority=600)
     app.connect("env-check-consistency", check_coverage)
+    app.connect("viewcode-follow-imported", _follow_imported)
+    app.connect("build-finished", _check_site)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
