@@ -243,3 +243,12 @@ def test_a_method_without_a_registry_name_can_t_be_serialized():
     named = export.export(jax.jit(lambda p: p.v_th * 2))(n.LIFParameters(method=js.superspike))
     # A function is serialized as its name, which the restored call takes.
     assert export.deserialize(named.serialize()).call(n.LIFParameters(method="superspike")) == 2
+
+
+def test_weights_are_cast_to_the_step_s_dtype_not_set_it():
+    # As Norse's parameters: float64 weights in a float32 network keep it float32.
+    s = n.LIFState(*3 * [jnp.zeros((2, 3), jnp.float32)])
+    z, state = n.lif_step(jnp.ones((2, 4), jnp.float32), s, np.ones((3, 4)), np.zeros((3, 3)),
+                          n.LIFParameters())
+    v, li = n.li_step(jnp.ones((2, 4), jnp.float32), n.LIState(s.v, s.i), np.ones((3, 4)))
+    assert z.dtype == state.v.dtype == v.dtype == li.i.dtype == jnp.float32

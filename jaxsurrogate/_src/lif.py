@@ -75,6 +75,12 @@ def _floats(step: str, **arrays: Any) -> tuple[dict[str, Array], Any]:
     return checked, jnp.result_type(*checked.values())
 
 
+def _weight_arrays(step: str, **weights: Any) -> dict[str, Array]:
+    """The weights, of a float dtype; cast to the step's dtype where used (as Norse's
+    parameters are), so they do not set it."""
+    return {name: validation.floating_array(w, step, name) for name, w in weights.items()}
+
+
 def _neuron_shape(step: str, **arrays: Array) -> tuple:
     """The shape the named arrays broadcast to, or an error naming them."""
     try:
@@ -247,9 +253,10 @@ def lif_step(
     """
     step = "lif_step"
     mode = _mode(step, mode)
-    a, dtype = _floats(step, input_spikes=input_spikes, input_weights=input_weights,
-                       recurrent_weights=recurrent_weights,
+    a, dtype = _floats(step, input_spikes=input_spikes,
                        **{"state.z": state.z, "state.v": state.v, "state.i": state.i})
+    a.update(_weight_arrays(step, input_weights=input_weights,
+                            recurrent_weights=recurrent_weights))
     state_shape = _neuron_shape(step, **{k: a[k] for k in ("state.z", "state.v", "state.i")})
     n_out = state_shape[-1] if state_shape else None
     _weights(step, "input_weights", a["input_weights"], a["input_spikes"], n_out)
@@ -353,8 +360,8 @@ def li_step(
     """
     step = "li_step"
     _mode(step, mode)
-    a, dtype = _floats(step, input_spikes=input_spikes, input_weights=input_weights,
-                       **{"state.v": state.v, "state.i": state.i})
+    a, dtype = _floats(step, input_spikes=input_spikes, **{"state.v": state.v, "state.i": state.i})
+    a.update(_weight_arrays(step, input_weights=input_weights))
     state_shape = _neuron_shape(step, **{k: a[k] for k in ("state.v", "state.i")})
     n_out = state_shape[-1] if state_shape else None
     _weights(step, "input_weights", a["input_weights"], a["input_spikes"], n_out)
