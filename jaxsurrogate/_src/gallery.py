@@ -8,6 +8,7 @@ shape (SuperSpike at alpha 100) is drawn as a bump, not a needle.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -46,6 +47,28 @@ def _alpha_args(fn: Any, alpha: float | None) -> tuple:
 
 # Draws averaged to show a random backward's expectation.
 DRAWS = 256
+# Curves are evaluated on x padded to a multiple of this, so that one compiled
+# program per function serves the width search and every panel.
+_BLOCK = 4096
+
+
+@functools.lru_cache(maxsize=None)
+def _curve_program(fn: Any) -> Any:
+    """One jitted program per spike function: x, alpha args -> (g, S or None)."""
+    import jaxsurrogate as js  # here, so that the package may import us
+
+    g_fn, s_fn = js.derivative(fn), js.primitive(fn)
+
+    def evaluate(xs: Any, extra: tuple) -> tuple:
+        if "derivative" in fn.declaration.keyed:
+            # A random backward: the mean of DRAWS draws shows its expectation.
+            keys = jax.random.split(jax.random.key(0), DRAWS)
+            g = jax.vmap(lambda k: g_fn(xs, *extra, key=k))(keys).mean(0)
+        else:
+            g = g_fn(xs, *extra)
+        return g, None if s_fn is None else s_fn(xs, *extra)
+
+    return jax.jit(evaluate)
 
 
 def curves(name: str, x: np.ndarray, alpha: float | None = None
@@ -61,21 +84,17 @@ def curves(name: str, x: np.ndarray, alpha: float | None = None
     Returns:
         (g, S or None, the alpha drawn or None).
     """
-    import jaxsurrogate as js  # here, so that the package may import us
+    import jaxsurrogate as js
 
     fn = js.get(name)
-    xs = jnp.asarray(x, jnp.float32)
-    extra = _alpha_args(fn, alpha)
-    g_fn = js.derivative(fn)
-    if "derivative" in fn.declaration.keyed:
-        # A random backward: the mean of DRAWS draws shows its expectation.
-        keys = jax.random.split(jax.random.key(0), DRAWS)
-        g = np.asarray(jax.vmap(lambda k: g_fn(xs, *extra, key=k))(keys).mean(0))
-    else:
-        g = np.asarray(g_fn(xs, *extra))
-    s_fn = js.primitive(fn)
-    s = None if s_fn is None else np.asarray(s_fn(xs, *extra))
-    return g, s, extra[0] if extra else fn.declaration.alpha
+    x = np.asarray(x, np.float32)
+    padded = np.zeros(-(-max(x.size, 1) // _BLOCK) * _BLOCK, np.float32)
+    padded[:x.size] = x.ravel()
+    extra = tuple(np.float32(a) for a in _alpha_args(fn, alpha))
+    g, s = _curve_program(fn)(padded, extra)
+    g = np.asarray(g)[:x.size].reshape(x.shape)
+    s = None if s is None else np.asarray(s)[:x.size].reshape(x.shape)
+    return g, s, alpha if extra else fn.declaration.alpha
 
 
 def _nice(value: float) -> float:
