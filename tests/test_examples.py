@@ -32,21 +32,52 @@ METRIC_KEYS = {"test_accuracy", "train_seconds", "surrogate", "epochs",
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def run_example(script: str, *args: str, env: dict[str, str] | None = None,
-                returncode: int = 0) -> subprocess.CompletedProcess:
-    """Runs examples/<script> with this interpreter; fails with its output
-    unless it exits with ``returncode``."""
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
     full_env = {**os.environ, **(env or {})}
     # The checkout, whether or not the package is pip-installed.
     full_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args],
-                          capture_output=True, text=True, env=full_env,
-                          cwd=ROOT, timeout=600)
+    return full_env
+
+
+def _checked(script: str, proc, returncode: int):
     assert proc.returncode == returncode, (
         f"{script} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n"
         f"--- stderr\n{proc.stderr[-4000:]}")
     return proc
+
+
+def run_example(script: str, *args: str, env: dict[str, str] | None = None,
+                returncode: int = 0) -> subprocess.CompletedProcess:
+    """Runs examples/<script> with this interpreter; fails with its output
+    unless it exits with ``returncode``."""
+    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args],
+                          capture_output=True, text=True, env=_environment(env),
+                          cwd=ROOT, timeout=600)
+    return _checked(script, proc, returncode)
+
+
+class ExampleRuns:
+    """Several runs of one example script in one process (tests/run_example_process.py),
+    each as ``python examples/<script> ARGS`` would run; the imports happen once."""
+
+    def __init__(self, script: str, runs: dict[str, list[str]], work: Path) -> None:
+        self.script = script
+        spec, result = work / "spec.json", work / "result.json"
+        spec.write_text(json.dumps(runs))
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "tests" / "run_example_process.py"),
+             str(EXAMPLES / script), str(spec), str(result)],
+            capture_output=True, text=True, env=_environment(None), cwd=ROOT, timeout=900)
+        _checked("run_example_process.py", proc, 0)
+        self._results = json.loads(result.read_text())
+
+    def __getitem__(self, name: str) -> subprocess.CompletedProcess:
+        return subprocess.CompletedProcess([self.script], **self._results[name])
+
+    def get(self, name: str, returncode: int = 0) -> subprocess.CompletedProcess:
+        """The run called ``name``; fails with its output unless it exited ``returncode``."""
+        return _checked(self.script, self[name], returncode)
 
 
 def check_outputs(out: Path, surrogate: str) -> dict:
@@ -78,26 +109,69 @@ def png_width(path: Path) -> int:
     return int.from_bytes(path.read_bytes()[16:20], "big")
 
 
-def test_flax_example_trains_and_writes_outputs(tmp_path: Path) -> None:
-    proc = run_example("train_digits.py", *TINY, "--out", str(tmp_path))
-    metrics = check_outputs(tmp_path, "super")
+def test_train_digits_runs(tmp_path: Path) -> None:
+    """Every run of train_digits.py below, in one process; each check reported."""
+    quick = ["--limit", "400", "--epochs", "1", "--steps", "4", "--no-progress"]
+    runs = {
+        "trains_and_writes_outputs": [*TINY, "--out", str(tmp_path / "train")],
+        "compare_prints_a_row_per_norse_method": [*quick, "--compare",
+                                                  "--out", str(tmp_path / "compare")],
+        # Latency coding gives each pixel at most one spike: too weak for these
+        # neurons to reach the threshold, and at the default learning rate the
+        # hidden layer stays silent.
+        "silent_hidden_layer_is_warned_about": [
+            "--limit", "400", "--epochs", "2", "--steps", "8", "--no-progress",
+            "--surrogate", "spyx.boxcar", "--encoding", "latency", "--out", str(tmp_path / "silent")],
+        "diagnoses_and_schedules": [*TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
+                                    "--out", str(tmp_path / "diagnose")],
+        "unknown_surrogate_is_the_registry_s_message": ["--surrogate", "superspik"],
+        "help_shows_each_default_once": ["--help"],
+    }
+    done = ExampleRuns("train_digits.py", runs, tmp_path)
+    failed = []
+    for name in runs:
+        try:
+            globals()[f"_{name}"](done, tmp_path)
+        except AssertionError as err:
+            failed.append(f"{name}: {err}")
+    assert not failed, "\n\n".join(failed)
+
+
+def _trains_and_writes_outputs(runs: ExampleRuns, work: Path) -> None:
+    proc = runs.get("trains_and_writes_outputs")
+    metrics = check_outputs(work / "train", "super")
     assert metrics["alpha"] == 100.0  # Norse's default for "super"
     assert metrics["framework"] == "flax.nnx"
     assert "test accuracy" in proc.stdout
     assert "silent" not in proc.stderr
 
 
-def test_flax_compare_prints_a_row_per_norse_method(tmp_path: Path) -> None:
-    args = ["--limit", "400", "--epochs", "1", "--steps", "4", "--no-progress"]
-    proc = run_example("train_digits.py", *args, "--compare", "--out",
-                       str(tmp_path))
-    table = (tmp_path / "compare.md").read_text()
+def _compare_prints_a_row_per_norse_method(runs: ExampleRuns, work: Path) -> None:
+    proc = runs.get("compare_prints_a_row_per_norse_method")
+    table = (work / "compare" / "compare.md").read_text()
     assert table.strip() in proc.stdout
     rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
     methods = list(js.NORSE_METHODS)
     assert [r.split("|")[1].strip() for r in rows] == methods
     for m in methods:
-        assert (tmp_path / m / "metrics.json").is_file()
+        assert (work / "compare" / m / "metrics.json").is_file()
+
+
+def _diagnoses_and_schedules(runs: ExampleRuns, work: Path) -> None:
+    runs.get("diagnoses_and_schedules")
+    metrics = json.loads((work / "diagnose" / "metrics.json").read_text())
+    # 300 training digits, batch 32: 9 steps an epoch, 18 in all (0 to 17);
+    # alpha at each epoch's last step (8, 17) of the linear schedule 10 -> 100,
+    # which ends at 100.
+    np.testing.assert_allclose(metrics["alpha_per_epoch"], [10 + 90 * 8 / 17, 100.0],
+                               rtol=1e-6)
+    assert metrics["alpha"] is None
+    assert metrics["alpha_schedule"] == "linear:10:100"
+    assert len(metrics["window_fraction"]) == len(metrics["mean_g"]) == 2
+    assert all(0 < f < 1 for f in metrics["window_fraction"])
+    assert all(g > 0 for g in metrics["mean_g"])
+    assert "window_x" not in metrics
+    assert (work / "diagnose" / "window.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_haiku_example_with_a_preset(tmp_path: Path) -> None:
@@ -146,30 +220,25 @@ def test_sharded_example_uses_8_devices_and_matches_one_device(
     assert png_width(tmp_path / "learning_curves.png") > png_width(tmp_path / "raster.png")
 
 
-def test_a_silent_hidden_layer_is_warned_about_and_recorded(tmp_path: Path) -> None:
-    # Latency coding gives each pixel at most one spike: too weak for these
-    # neurons to reach the threshold, and at the default learning rate the
-    # hidden layer stays silent.
-    proc = run_example("train_digits.py", "--limit", "400", "--epochs", "2",
-                       "--steps", "8", "--no-progress", "--surrogate", "spyx.boxcar",
-                       "--encoding", "latency", "--out", str(tmp_path))
+def _silent_hidden_layer_is_warned_about(runs: ExampleRuns, work: Path) -> None:
+    proc = runs.get("silent_hidden_layer_is_warned_about")
     assert "warning: the hidden layer was silent after epoch 1" in proc.stderr
     assert "silent in 2 of 2 epochs" in proc.stderr
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads((work / "silent" / "metrics.json").read_text())
     assert metrics["silent_epochs"] == [1, 2]
     assert metrics["hidden_spikes_per_epoch"] == [0, 0]
 
 
-def test_an_unknown_surrogate_is_the_registry_s_short_message() -> None:
-    proc = run_example("train_digits.py", "--surrogate", "superspik", returncode=1)
+def _unknown_surrogate_is_the_registry_s_message(runs: ExampleRuns, work: Path) -> None:
+    proc = runs.get("unknown_surrogate_is_the_registry_s_message", returncode=1)
     with pytest.raises(js.UnknownSurrogateError) as err:
         js.get("superspik")
     assert proc.stderr.strip() == f"--surrogate: {err.value}"
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-def test_help_shows_every_option_s_meaning_and_its_default_once() -> None:
-    proc = run_example("train_digits.py", "--help")
+def _help_shows_each_default_once(runs: ExampleRuns, work: Path) -> None:
+    proc = runs.get("help_shows_each_default_once")
     text = " ".join(proc.stdout.split())
     assert text.count("runs/train_digits") == 1, text
     for option, default in [("--epochs", "10"), ("--seed", "0"), ("--steps", "16"),
@@ -181,6 +250,28 @@ def test_help_shows_every_option_s_meaning_and_its_default_once() -> None:
             option, block)
     # Where there is no default to show, none is shown: no "(default: None)".
     assert "(default: None)" not in text and "(default: False)" not in text
+
+
+def test_the_process_runner_reports_as_python_would(tmp_path: Path) -> None:
+    """What the one-process runner returns is what separate processes return."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys, warnings\n"
+        "print('out', sys.argv[1:])\n"
+        "warnings.warn('careful')\n"
+        "if sys.argv[1] == 'exit': sys.exit('stopped')\n"
+        "if sys.argv[1] == 'raise': raise RuntimeError('boom')\n"
+        "if sys.argv[1] == 'code': sys.exit(3)\n")
+    runs = {name: [name] for name in ("ok", "exit", "raise", "code", "ok2")}
+    shared = ExampleRuns(str(script), runs, tmp_path)
+    for name, args in runs.items():
+        alone = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                               text=True, cwd=ROOT)
+        got = shared[name]
+        assert got.returncode == alone.returncode and got.stdout == alone.stdout, name
+        # The same messages (Python's own traceback shows the runner's frames too).
+        assert alone.stderr.strip().splitlines()[-1] == got.stderr.strip().splitlines()[-1]
+        assert ("careful" in got.stderr) and ("careful" in alone.stderr), name
 
 
 # In-process checks of the shared helpers (cheap; no training).

@@ -22,30 +22,12 @@ for _module in ("flax", "optax", "sklearn", "matplotlib", "tqdm"):
                         f"pip install -e '.[examples]'")
 
 from tests.helpers import import_from  # noqa: E402
-from tests.test_examples import EXAMPLES, PNG_MAGIC, TINY, run_example  # noqa: E402
+from tests.test_examples import EXAMPLES, PNG_MAGIC, ExampleRuns  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def examples():
     return tuple(import_from(EXAMPLES, "_digits", "_width"))
-
-
-def test_flax_example_diagnoses_and_schedules(tmp_path: Path) -> None:
-    run_example("train_digits.py", *TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
-                "--out", str(tmp_path))
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
-    # 300 training digits, batch 32: 9 steps an epoch, 18 in all (0 to 17);
-    # alpha at each epoch's last step (8, 17) of the linear schedule 10 -> 100,
-    # which ends at 100.
-    np.testing.assert_allclose(metrics["alpha_per_epoch"], [10 + 90 * 8 / 17, 100.0],
-                               rtol=1e-6)
-    assert metrics["alpha"] is None
-    assert metrics["alpha_schedule"] == "linear:10:100"
-    assert len(metrics["window_fraction"]) == len(metrics["mean_g"]) == 2
-    assert all(0 < f < 1 for f in metrics["window_fraction"])
-    assert all(g > 0 for g in metrics["mean_g"])
-    assert "window_x" not in metrics
-    assert (tmp_path / "window.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_hidden_potentials_are_what_the_threshold_sees(examples) -> None:
@@ -106,9 +88,14 @@ def test_alpha_schedule_flag(examples) -> None:
 
 def test_alpha_sweep_tiny(tmp_path: Path) -> None:
     """Two alphas, one seed, one short epoch, two hidden layers: the files and their sums."""
-    run_example("alpha_sweep.py", "--alphas", "1,100", "--layers", "2", "--seeds", "1",
-                "--epochs", "1", "--steps", "4", "--limit", "200", "--hidden", "16",
-                "--out", str(tmp_path))
+    again = tmp_path / "again"
+    # Both runs in one process; the second re-renders the first's JSON.
+    runs = ExampleRuns("alpha_sweep.py", {
+        "sweep": ["--alphas", "1,100", "--layers", "2", "--seeds", "1", "--epochs", "1",
+                  "--steps", "4", "--limit", "200", "--hidden", "16", "--out", str(tmp_path)],
+        "again": ["--from-json", str(tmp_path / "sweep.json"), "--out", str(again)],
+    }, tmp_path)
+    runs.get("sweep")
     result = json.loads((tmp_path / "sweep.json").read_text())
     methods = {"fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed"}
     assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 2) for m in methods}
@@ -131,6 +118,5 @@ def test_alpha_sweep_tiny(tmp_path: Path) -> None:
     assert table.count("| fixed | 2 |") == 2 and "goal" in table
     assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
     # the table and plot re-render from the JSON alone
-    again = tmp_path / "again"
-    run_example("alpha_sweep.py", "--from-json", str(tmp_path / "sweep.json"), "--out", str(again))
+    runs.get("again")
     assert (again / "sweep.md").read_text() == table
