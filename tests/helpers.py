@@ -26,6 +26,11 @@ SIGNED = {"multi_gaussian", "squarewave_fourier_series",
           "spikingjelly.squarewave_fourier_series"}
 
 
+def own_maths() -> list[str]:
+    """Every name with maths of its own: the shapes and the presets with their own g."""
+    return [*js.names(), *(n for n in js.presets() if js.get(n).declaration.preset_of is None)]
+
+
 def every_maths() -> list[str]:
     """Every name with maths of its own, and one preset of each library.
 
@@ -34,11 +39,11 @@ def every_maths() -> list[str]:
     constants and H(0), and each library's first preset brings its H(0);
     tests/test_presets.py checks every preset's values and gradients.
     """
-    own = [n for n in js.presets() if js.get(n).declaration.preset_of is None]
     first_of_library = {}
     for name in js.presets():
         first_of_library.setdefault(name.split(".")[0], name)
-    return [*js.names(), *own, *(n for n in first_of_library.values() if n not in own)]
+    own = own_maths()
+    return [*own, *(n for n in first_of_library.values() if n not in own)]
 
 
 def import_from(directory, *names):

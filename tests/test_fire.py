@@ -293,11 +293,13 @@ def per_neuron_args(dtype, batch=3):
 @pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64])
 def test_strict_dtype_promotion(dtype):
     args = per_neuron_args(dtype)
+    # Promotion errors are raised while tracing: one compiled program.
     with jax.numpy_dtype_promotion("strict"):
-        z, v_next = js.fire(args[0], 1.0)  # a Python threshold is weakly typed
-        grads = jax.grad(per_neuron_loss, argnums=(0, 1, 2, 3))(*args)
-        jvp = jax.jvp(lambda v: js.fire(v, args[1], mode="forward")[1], (args[0],),
-                      (jnp.ones_like(args[0]),))
+        (z, v_next), grads, jvp = jax.jit(lambda *args: (
+            js.fire(args[0], 1.0),  # a Python threshold is weakly typed
+            jax.grad(per_neuron_loss, argnums=(0, 1, 2, 3))(*args),
+            jax.jvp(lambda v: js.fire(v, args[1], mode="forward")[1], (args[0],),
+                    (jnp.ones_like(args[0]),))))(*args)
     assert z.dtype == v_next.dtype == dtype
     assert [g.dtype for g in grads] == [dtype] * 4
     assert jvp[1].dtype == dtype

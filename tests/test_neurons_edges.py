@@ -166,12 +166,14 @@ def _lif_run(mode):
 def test_forward_mode_through_a_lif_scan_equals_reverse_mode():
     x = jnp.asarray(np.random.default_rng(1).uniform(0, 30, (6, 3)), jnp.float64)
     forward, reverse = _lif_run("forward"), _lif_run("reverse")
-    np.testing.assert_allclose(jax.jacfwd(forward)(x), jax.jacrev(reverse)(x), rtol=1e-12,
-                               atol=1e-12)
     scalar = lambda f: (lambda x: jnp.sin(f(x)).sum())  # noqa: E731
-    # Forward over forward (see the next test for why not jax.hessian in a scan).
-    np.testing.assert_allclose(jax.jacfwd(jax.jacfwd(scalar(forward)))(x),
-                               jax.jacrev(jax.grad(scalar(reverse)))(x), rtol=1e-10, atol=1e-12)
+    # One compiled program; forward over forward for the second order (see the
+    # next test for why not jax.hessian in a scan).
+    jac_forward, jac_reverse, second_forward, second_reverse = jax.jit(lambda x: (
+        jax.jacfwd(forward)(x), jax.jacrev(reverse)(x),
+        jax.jacfwd(jax.jacfwd(scalar(forward)))(x), jax.jacrev(jax.grad(scalar(reverse)))(x)))(x)
+    np.testing.assert_allclose(jac_forward, jac_reverse, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(second_forward, second_reverse, rtol=1e-10, atol=1e-12)
 
 
 def test_jax_s_reverse_pass_of_a_scan_loses_a_custom_jvp_s_second_order_term():
@@ -205,9 +207,11 @@ def test_jax_s_reverse_pass_of_a_scan_loses_a_custom_jvp_s_second_order_term():
         return f
 
     x = jnp.asarray(np.random.default_rng(1).uniform(0, 30, (3, 2)), jnp.float64)
-    unrolled = jax.hessian(run(False))(x)
-    np.testing.assert_allclose(jax.jacfwd(jax.jacfwd(run(True)))(x), unrolled, atol=1e-15)
-    assert np.abs(jax.hessian(run(True))(x) - unrolled).max() > 1e-3
+    # Compiled (one program each, not op by op): the rules are the same.
+    unrolled = jax.jit(jax.hessian(run(False)))(x)
+    np.testing.assert_allclose(jax.jit(jax.jacfwd(jax.jacfwd(run(True))))(x), unrolled,
+                               atol=1e-15)
+    assert np.abs(jax.jit(jax.hessian(run(True)))(x) - unrolled).max() > 1e-3
 
 
 def test_states_and_parameters_export_with_a_symbolic_batch():

@@ -85,12 +85,14 @@ def test_forward_mode_derivative_and_primitive_take_adaptive_functions():
     np.testing.assert_allclose(js.primitive(f)(x), u / (100.0 * np.abs(u) + 1), rtol=1e-12)
     twin = js.forward_mode(f)
     assert twin.mode == "forward" and twin.rule == "ds_atgo"
-    np.testing.assert_allclose(jnp.diag(jax.jacfwd(twin)(x)), g_want, rtol=1e-12)
-    np.testing.assert_allclose(jax.grad(lambda x: f(x).sum())(x), g_want, rtol=1e-12)
-    # fire in both modes: jacfwd of the forward mode is jacrev of the reverse one.
-    v = x + 1.0
-    jac_f = jax.jacfwd(lambda v: js.fire(v, spike=f, mode="forward")[0])(v)
-    jac_r = jax.jacrev(lambda v: js.fire(v, spike=f)[0])(v)
+    # The transforms in one compiled program; fire in both modes: jacfwd of
+    # the forward mode is jacrev of the reverse one.
+    jac_twin, grad, jac_f, jac_r = jax.jit(lambda x, v: (
+        jax.jacfwd(twin)(x), jax.grad(lambda x: f(x).sum())(x),
+        jax.jacfwd(lambda v: js.fire(v, spike=f, mode="forward")[0])(v),
+        jax.jacrev(lambda v: js.fire(v, spike=f)[0])(v)))(x, x + 1.0)
+    np.testing.assert_allclose(jnp.diag(jac_twin), g_want, rtol=1e-12)
+    np.testing.assert_allclose(grad, g_want, rtol=1e-12)
     np.testing.assert_allclose(jac_f, jac_r, rtol=1e-12, atol=1e-15)
     assert js.checked(f).checked and js.checked(f).rule == "ds_atgo"
 
