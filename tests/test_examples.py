@@ -321,6 +321,7 @@ def test_stochastic_surrogate_gets_a_key_per_step(digits) -> None:
     w = jax.random.normal(jax.random.key(0), (64, 16), jnp.float32)
     images = jnp.full((3, 64), 0.5, jnp.float32)
 
+    @jax.jit
     def spikes(w, key):
         return digits.snn_forward(lambda x: x @ w, lambda x: x[..., :10],
                                   images, key, cfg)[1]
