@@ -59,7 +59,8 @@ def restore_registry():
 # (examples, packaging, benchmarks, the docs build) or run torch (parity).
 SLOW_FILES = {
     "test_benchmarks.py", "test_crosslib_parity.py", "test_docs.py", "test_examples.py",
-    "test_fire_memory.py", "test_gallery.py", "test_neurons_parity.py", "test_norse_parity.py",
+    "test_fire_memory.py", "test_gallery.py", "test_neurons_parity.py", "test_nir_parity.py",
+    "test_norse_parity.py",
     "test_packaging.py", "test_width_examples.py",
 }
 

@@ -1,0 +1,136 @@
+"""jaxsurrogate.nir against closed forms in float64, round trips and clear errors."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+nir = pytest.importorskip("nir", reason="pip install '.[nir]'")
+
+import jaxsurrogate.nir as jn  # noqa: E402
+
+F64 = dict(dtype=jnp.float64)
+
+
+def _lif_graph(tau=0.02, threshold=10.0):
+    ones = np.ones(2)
+    return nir.NIRGraph.from_list(nir.LIF(tau=ones * tau, r=ones * 2.0, v_leak=ones * 0.1,
+                                          v_threshold=ones * threshold, v_reset=ones * 0.0))
+
+
+@pytest.mark.parametrize("integrator", ["euler", "exact"])
+def test_lif_below_threshold_is_the_closed_form(integrator):
+    dt, tau, r, v_leak, current, n = 1e-3, 0.02, 2.0, 0.1, 0.7, 30
+    net = jn.from_nir(_lif_graph(tau), dt=dt, integrator=integrator, **F64)
+    state = net.initial_state(jnp.zeros(2))
+    for _ in range(n):
+        state, z = net.step(net.params, state, jnp.full(2, current))
+    factor = 1 - dt / tau if integrator == "euler" else np.exp(-dt / tau)
+    target = v_leak + r * current
+    want = target + (v_leak - target) * factor ** n  # starts at rest, v = v_leak
+    np.testing.assert_allclose(state["nodes"]["lif"]["v"], want, rtol=1e-12)
+
+
+def test_cuba_lif_exact_step_matches_a_fine_integration():
+    tau_s, tau_m, r, w_in, dt = 0.005, 0.01, 1.5, 2.0, 1e-3
+    node = nir.CubaLIF(tau_syn=np.full(1, tau_s), tau_mem=np.full(1, tau_m), r=np.full(1, r),
+                       v_leak=np.zeros(1), v_threshold=np.full(1, 1e9), w_in=np.full(1, w_in))
+    net = jn.from_nir(nir.NIRGraph.from_list(node), dt=dt, integrator="exact", **F64)
+    state = net.initial_state(jnp.zeros(1))
+    for x in (1.0, 0.0, 0.5):
+        state, _ = net.step(net.params, state, jnp.full(1, x))
+    # RK4 on the ODEs with a 1e-7 s step, the input held over each dt.
+    i = v = 0.0
+    h = 1e-7
+    for x in (1.0, 0.0, 0.5):
+        for _ in range(round(dt / h)):
+            def f(i, v):
+                return (-i + w_in * x) / tau_s, (-v + r * i) / tau_m
+            k1 = f(i, v)
+            k2 = f(i + h / 2 * k1[0], v + h / 2 * k1[1])
+            k3 = f(i + h / 2 * k2[0], v + h / 2 * k2[1])
+            k4 = f(i + h * k3[0], v + h * k3[1])
+            i += h / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
+            v += h / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
+    np.testing.assert_allclose(state["nodes"]["cubalif"]["i"], [i], rtol=1e-9)
+    np.testing.assert_allclose(state["nodes"]["cubalif"]["v"], [v], rtol=1e-9)
+
+
+def test_conv_pool_flatten_affine_against_numpy():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(4, 1, 3, 3))
+    b = rng.normal(size=4)
+    graph = nir.NIRGraph.from_list(
+        nir.Conv2d(input_shape=(6, 6), weight=w, stride=2, padding=1, dilation=1, groups=2,
+                   bias=b),
+        nir.SumPool2d(kernel_size=np.array([3, 3]), stride=np.array([3, 3]),
+                      padding=np.array([0, 0])),
+        nir.Flatten(input_type={"input": np.array([4, 1, 1])}, start_dim=0, end_dim=-1),
+    )
+    net = jn.from_nir(graph, dt=1e-3, **F64)
+    x = rng.normal(size=(5, 2, 6, 6))  # batch 5, 2 channels
+    _, y = net.step(net.params, net.initial_state(jnp.asarray(x)), jnp.asarray(x))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((5, 4, 3, 3))
+    for o in range(4):
+        c = o // 2  # groups 2: outputs 0-1 see channel 0, 2-3 channel 1
+        for a in range(3):
+            for bb in range(3):
+                conv[:, o, a, bb] = (padded[:, c, 2 * a:2 * a + 3, 2 * bb:2 * bb + 3]
+                                     * w[o, 0]).sum((1, 2)) + b[o]
+    np.testing.assert_allclose(y, conv.sum((2, 3)), rtol=1e-12)
+
+
+def test_delay_and_a_recurrent_edge_carry_the_past():
+    nodes = {"input": nir.Input(np.array([2])),
+             "delay": nir.Delay(np.array([0.0, 2e-3])),
+             "output": nir.Output(np.array([2]))}
+    net = jn.from_nir(nir.NIRGraph(nodes, [("input", "delay"), ("delay", "output")]), dt=1e-3,
+                      **F64)
+    state, ys = net.run(net.params, jnp.arange(1.0, 6.0)[:, None] * jnp.ones(2))
+    np.testing.assert_array_equal(ys, [[1, 0], [2, 0], [3, 1], [4, 2], [5, 3]])
+    # A cycle through a Scale: y_t = x_t + 0.5 y_{t-1}.
+    nodes = {"input": nir.Input(np.array([1])), "sum": nir.Scale(np.ones(1)),
+             "back": nir.Scale(np.full(1, 0.5)), "output": nir.Output(np.array([1]))}
+    edges = [("input", "sum"), ("sum", "back"), ("back", "sum"), ("sum", "output")]
+    net = jn.from_nir(nir.NIRGraph(nodes, edges), dt=1e-3, **F64)
+    _, ys = net.run(net.params, jnp.ones((4, 1)))
+    np.testing.assert_allclose(ys[:, 0], [1, 1.5, 1.75, 1.875])
+
+
+def test_round_trip_is_exact_and_trains(tmp_path):
+    rng = np.random.default_rng(1)
+    graph = nir.NIRGraph.from_list(
+        nir.Affine(rng.normal(size=(3, 2)), rng.normal(size=3)),
+        nir.CubaLIF(tau_syn=np.full(3, 5e-3), tau_mem=np.full(3, 1e-2), r=np.ones(3),
+                    v_leak=np.zeros(3), v_threshold=np.full(3, 0.2)),
+        nir.Linear(rng.normal(size=(2, 3))),
+        nir.LI(tau=np.full(2, 2e-2), r=np.ones(2), v_leak=np.zeros(2)))
+    xs = jnp.asarray(rng.uniform(0, 3, (50, 4, 2)), jnp.float32)
+    net = jn.from_nir(graph, dt=1e-3)
+    ys = net.run(net.params, xs)[1]
+    nir.write(tmp_path / "net.nir", jn.to_nir(net))
+    again = jn.from_nir(tmp_path / "net.nir", dt=1e-3)
+    np.testing.assert_array_equal(again.run(again.params, xs)[1], ys)
+    grads = jax.jit(jax.grad(lambda p: net.run(p, xs)[1].sum()))(net.params)
+    assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree.leaves(grads))
+    assert float(jnp.abs(grads["affine"]["weight"]).sum()) > 0
+
+
+def test_bad_graphs_name_the_node():
+    with pytest.raises(jn.NIRError, match="dt must be"):
+        jn.from_nir(_lif_graph(), dt=0.0)
+    with pytest.raises(jn.NIRError, match=r"'lif' \(LIF\): tau must be finite and > 0"):
+        jn.from_nir(_lif_graph(tau=-1.0), dt=1e-3)
+    with pytest.raises(jn.NIRError, match="integrator='exact'"):
+        jn.from_nir(_lif_graph(), convention="norse", integrator="exact")
+    graph = nir.NIRGraph.from_list(nir.Affine(np.ones((3, 2)), np.zeros(3)),
+                                   nir.Linear(np.ones((2, 4))), type_check=False)
+    net = jn.from_nir(graph, dt=1e-3)
+    with pytest.raises(jn.NIRError, match=r"node 'linear' \(Linear\)"):
+        net.initial_state(jnp.zeros(2))
+    net = jn.from_nir(_lif_graph(), convention="snntorch")
+    with pytest.raises(jn.NIRError, match="reset NIR cannot express"):
+        jn.to_nir(net)
