@@ -134,3 +134,41 @@ def test_bad_graphs_name_the_node():
     net = jn.from_nir(_lif_graph(), convention="snntorch")
     with pytest.raises(jn.NIRError, match="reset NIR cannot express"):
         jn.to_nir(net)
+
+
+def test_a_network_of_this_library_s_neurons_reads_back_as_it_ran():
+    # Norse's LIF (recurrent) and LI steps, written as CubaLIF/CubaLI with
+    # w_in = tau_syn / dt, and read back with NIR's equations at the same dt.
+    from jaxsurrogate import neurons as n
+
+    rng = np.random.default_rng(2)
+    w_in, w_rec = rng.normal(0.15, 0.1, (5, 3)), rng.normal(0.0, 0.2, (5, 5))
+    w_out, b_out = rng.normal(size=(2, 5)), rng.normal(size=2)
+    p = n.LIFParameters(tau_syn_inv=200.0, tau_mem_inv=100.0, v_leak=0.0, v_th=0.5,
+                        v_reset=-0.1)
+    q = n.LIParameters(tau_syn_inv=100.0, tau_mem_inv=50.0, v_leak=0.05)
+    dt, steps = 1e-3, 60
+    xs = jnp.asarray(rng.uniform(0, 1, (steps, 2, 3)))
+
+    def here(xs):
+        lif = n.LIFState(z=jnp.zeros((2, 5)), v=jnp.zeros((2, 5)), i=jnp.zeros((2, 5)))
+        li = n.LIState(v=jnp.full((2, 2), 0.05), i=jnp.zeros((2, 2)))
+        out, spikes = [], []
+        for x in xs:
+            z, lif = n.lif_step(x, lif, w_in, w_rec, p, dt)
+            v, li = n.li_feed_forward_step(z @ w_out.T + b_out, li, q, dt)
+            out.append(v)
+            spikes.append(z)
+        return jnp.stack(out), jnp.stack(spikes)
+
+    want, spikes = here(xs)
+    layers = [jn.Dense(w_in), jn.LIFLayer(p, recurrent_weight=w_rec), jn.Dense(w_out, b_out),
+              jn.LILayer(q)]
+    net = jn.from_nir(jn.to_nir(layers, n_in=3, dt=dt), dt=dt, **F64)
+    np.testing.assert_allclose(net.run(net.params, xs)[1], want, rtol=1e-9, atol=1e-12)
+    assert 0.05 < float(spikes.mean()) < 0.95
+    with pytest.raises(jn.NIRError, match=r"layer1: recurrent_weight must be \(5, 5\)"):
+        jn.to_nir([jn.Dense(w_in), jn.LIFLayer(p, recurrent_weight=np.ones((3, 3)))],
+                  n_in=3, dt=dt)
+    with pytest.raises(jn.NIRError, match=r"layer0 \(Dense\): weight must be \(out, 4\)"):
+        jn.to_nir([jn.Dense(w_in)], n_in=4, dt=dt)

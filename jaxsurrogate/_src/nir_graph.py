@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxsurrogate as js
-from jaxsurrogate._src import nir_nodes
+from jaxsurrogate._src import nir_layers, nir_nodes
 from jaxsurrogate._src.nir_conventions import CONVENTIONS
 from jaxsurrogate._src.nir_nodes import KINDS, NIRError, Reading
 
@@ -286,12 +286,18 @@ def from_nir(graph: Any, *, dt: float | None = None, convention: str = "nir",
     return _read(graph, Reading(float(dt), integrator, conv, fn, alpha, dtype))
 
 
-def to_nir(network: Network, params: dict | None = None) -> Any:
-    """Writes a network (its graph, with ``params``) as a NIR graph of NIR's equations.
+def to_nir(network: Any, params: dict | None = None, *, n_in: int | None = None,
+           dt: float | None = None) -> Any:
+    """Writes a network as a NIR graph of NIR's equations.
 
     Args:
-        network: a :class:`Network` from :func:`from_nir`.
-        params: its parameters (trained); None for those read.
+        network: a :class:`Network` from :func:`from_nir` (with ``params``),
+            or a list of layers (``Dense``, ``LIFLayer``, ``LILayer``: this
+            library's neurons, see ``jaxsurrogate._src.nir_layers``) with
+            ``n_in`` and ``dt``.
+        params: a Network's parameters (trained); None for those read.
+        n_in: a list of layers' input size.
+        dt: the time step a list of layers runs at (s).
 
     Returns:
         A ``nir.NIRGraph`` whose numbers mean what they mean here under
@@ -303,6 +309,10 @@ def to_nir(network: Network, params: dict | None = None) -> Any:
             subtraction).
     """
     nir = _nir()
+    if isinstance(network, list | tuple):
+        if n_in is None or dt is None:
+            raise NIRError("a list of layers needs n_in (the input size) and dt (s)")
+        return nir_layers.layers_to_nir(list(network), n_in=n_in, dt=dt)
     params = network.params if params is None else params
     conv = network.reading.convention
     nodes = {}
