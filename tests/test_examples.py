@@ -351,3 +351,20 @@ def test_encodings(digits) -> None:
     assert abs(float(rate.mean()) - 0.25) < 0.02
     with pytest.raises(ValueError, match="unknown encoding"):
         digits.encode(images, 5, jax.random.key(0), "phase")
+
+
+def test_nir_roundtrip_trains_writes_and_runs_in_norse(tmp_path: Path) -> None:
+    pytest.importorskip("nir", reason="pip install -e '.[nir]'")
+    run_example("nir_roundtrip.py", "--limit", "300", "--epochs", "1", "--steps", "6",
+                "--out", str(tmp_path))
+    result = json.loads((tmp_path / "nir_roundtrip.json").read_text())
+    assert (tmp_path / "network.nir").is_file()
+    assert result["file_read_back_here_equal"] is True
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+    try:
+        import norse  # noqa: F401
+    except ImportError:
+        return
+    assert result["norse_spikes_equal_fraction"] == 1.0
+    assert result["norse_test_accuracy"] == result["test_accuracy"]
+    assert result["output_spikes"] > 0

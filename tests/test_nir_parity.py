@@ -134,3 +134,33 @@ def test_an_snntorch_recurrent_file_runs_as_snntorch_ran_it(kind):
     assert 0.05 < want.mean() < 0.95
     other, _ = _snntorch_spikes(kind, "nir")
     assert (other != want).mean() > 0.01
+
+
+def test_a_file_written_here_runs_in_norse():
+    # Norse's own from_nir (1.1.0) reads CubaLIF as a leaky synapse then a
+    # LIF box at dt = 1e-3, in float32; it leaves out LI nodes and v_reset
+    # (taking 0), so the network is LIF layers with v_reset = 0.
+    pytest.importorskip("norse.torch", reason="pip install --no-deps norse==1.1.0")
+    from norse.torch.utils.import_nir import from_nir as norse_from_nir
+
+    from jaxsurrogate import neurons as n
+
+    rng = np.random.default_rng(3)
+    p = n.LIFParameters(tau_syn_inv=200.0, tau_mem_inv=100.0, v_leak=0.0, v_th=0.5,
+                        v_reset=0.0)
+    layers = [jn.Dense(rng.normal(0.15, 0.1, (5, 3)), rng.normal(0, 0.05, 5)), jn.LIFLayer(p),
+              jn.Dense(rng.normal(0.3, 0.3, (4, 5))), jn.LIFLayer(p)]
+    graph = jn.to_nir(layers, n_in=3, dt=1e-3)
+    xs = rng.uniform(0, 1, (T, 2, 3)).astype(np.float32)
+    net = jn.from_nir(graph, dt=1e-3)
+    ours = np.asarray(net.run(net.params, jnp.asarray(xs))[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = norse_from_nir(graph)
+    state, theirs = None, []
+    with torch.no_grad():
+        for x in torch.as_tensor(xs):
+            y, state = model(x, state)
+            theirs.append(y.numpy())
+    np.testing.assert_array_equal(ours, np.stack(theirs))
+    assert 0.02 < ours.mean() < 0.98

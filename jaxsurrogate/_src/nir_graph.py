@@ -51,15 +51,23 @@ def _parameters(name: str, kind: str, node: Any, reading: Reading) -> dict[str, 
             raise NIRError(f"node {name!r} ({kind}) has no {field!r}")
         value = np.asarray(value, np.float64)
         if field in KINDS[kind].taus:
-            if not np.all(np.isfinite(value) & (value > 0)):
+            bad = ~(np.isfinite(value) & (value > 0))
+            if np.any(bad):
                 raise NIRError(f"node {name!r} ({kind}): {field} must be finite and > 0, "
-                               f"got {value.tolist()}")
+                               f"got {_some(value[bad])}")
             value = value / reading.convention.tau_scale
         if not np.all(np.isfinite(value)):
             raise NIRError(f"node {name!r} ({kind}): {field} must be finite, got "
-                           f"{value.tolist()}")
+                           f"{_some(value[~np.isfinite(value)])}")
         params[field] = jnp.asarray(value, reading.dtype)
     return params
+
+
+def _some(values: np.ndarray) -> str:
+    """A few of the offending values, and how many there are."""
+    values = np.asarray(values).reshape(-1)
+    shown = ", ".join(f"{v:g}" for v in values[:4])
+    return f"{shown}" + (f" ({values.size} values)" if values.size > 4 else "")
 
 
 def _walk(nodes: Mapping[str, Any], edges: list) -> tuple[list[str], set]:
