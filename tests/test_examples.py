@@ -355,7 +355,7 @@ def test_encodings(digits) -> None:
 
 def test_nir_roundtrip_trains_writes_and_runs_in_norse(tmp_path: Path) -> None:
     pytest.importorskip("nir", reason="pip install -e '.[nir]'")
-    run_example("nir_roundtrip.py", "--limit", "300", "--epochs", "1", "--steps", "6",
+    run_example("nir_roundtrip.py", "--limit", "200", "--epochs", "1", "--steps", "4",
                 "--out", str(tmp_path))
     result = json.loads((tmp_path / "nir_roundtrip.json").read_text())
     assert (tmp_path / "network.nir").is_file()
