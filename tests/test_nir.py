@@ -172,3 +172,68 @@ def test_a_network_of_this_library_s_neurons_reads_back_as_it_ran():
                   n_in=3, dt=dt)
     with pytest.raises(jn.NIRError, match=r"layer0 \(Dense\): weight must be \(out, 4\)"):
         jn.to_nir([jn.Dense(w_in)], n_in=4, dt=dt)
+
+
+def test_the_other_nodes_against_hand_computed_values():
+    one = np.ones(1)
+    # I and IF integrate dt r x; IF resets to v_reset after v > 1; Threshold spikes above it.
+    g = nir.NIRGraph.from_list(nir.I(r=one * 2.0))
+    net = jn.from_nir(g, dt=0.1, **F64)
+    np.testing.assert_allclose(net.run(net.params, jnp.ones((3, 1)))[1][:, 0], [0.2, 0.4, 0.6])
+    g = nir.NIRGraph.from_list(nir.IF(r=one * 2.0, v_threshold=one * 0.5, v_reset=one * -0.1))
+    net = jn.from_nir(g, dt=0.1, **F64)
+    state, z = net.run(net.params, jnp.ones((4, 1)))
+    np.testing.assert_array_equal(z[:, 0], [0, 0, 1, 0])  # 0.2, 0.4, 0.6 -> -0.1, 0.1
+    np.testing.assert_allclose(state["nodes"]["if"]["v"], [0.1])
+    g = nir.NIRGraph.from_list(nir.Threshold(np.array([0.0, 1.0])))
+    net = jn.from_nir(g, dt=0.1, **F64)
+    x = jnp.array([0.5, 0.5])
+    np.testing.assert_array_equal(net.step(net.params, net.initial_state(x), x)[1], [1, 0])
+    # CubaLI, Euler: I = I + dt/tau_s (w x - I), then v with the new I.
+    g = nir.NIRGraph.from_list(nir.CubaLI(tau_syn=one * 0.01, tau_mem=one * 0.02, r=one,
+                                          v_leak=one * 0.0, w_in=one * 3.0))
+    net = jn.from_nir(g, dt=1e-3, **F64)
+    i = v = 0.0
+    for _ in range(3):
+        i += 0.1 * (3.0 - i)
+        v += 0.05 * (i - v)
+    np.testing.assert_allclose(net.run(net.params, jnp.ones((3, 1)))[1][-1], [v], rtol=1e-14)
+    # AvgPool2d and Conv1d (padding 'same', dilation 2) against numpy.
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 1, 4, 4))
+    g = nir.NIRGraph.from_list(nir.AvgPool2d(kernel_size=np.array([2, 2]),
+                                             stride=np.array([2, 2]), padding=np.array([0, 0])),
+                               type_check=False)  # a pool has no types of its own
+    net = jn.from_nir(g, dt=1e-3, **F64)
+    want = x.reshape(2, 1, 2, 2, 2, 2).mean((3, 5))
+    np.testing.assert_allclose(net.step(net.params, net.initial_state(x), jnp.asarray(x))[1],
+                               want, rtol=1e-14)
+    w, b = rng.normal(size=(2, 1, 3)), rng.normal(size=2)
+    g = nir.NIRGraph.from_list(nir.Conv1d(input_shape=7, weight=w, stride=1, padding="same",
+                                          dilation=2, groups=1, bias=b))
+    net = jn.from_nir(g, dt=1e-3, **F64)
+    x = rng.normal(size=(1, 7))
+    padded = np.pad(x[0], 2)
+    want = np.array([[sum(w[o, 0, k] * padded[t + 2 * k] for k in range(3)) + b[o]
+                      for t in range(7)] for o in range(2)])
+    x = jnp.asarray(x)
+    np.testing.assert_allclose(net.step(net.params, net.initial_state(x), x)[1], want,
+                               rtol=1e-12)
+
+
+def test_a_nested_graph_runs_inside_its_parent():
+    inner = nir.NIRGraph.from_list(nir.Scale(np.full(2, 3.0)))
+    nodes = {"input": nir.Input(np.array([2])), "inner": inner,
+             "bias": nir.Affine(np.eye(2), np.ones(2)), "output": nir.Output(np.array([2]))}
+    graph = nir.NIRGraph(nodes, [("input", "inner"), ("inner", "bias"), ("bias", "output")],
+                         type_check=False)
+    net = jn.from_nir(graph, dt=1e-3, **F64)
+    x = jnp.array([1.0, -2.0])
+    np.testing.assert_allclose(net.step(net.params, net.initial_state(x), x)[1], [4.0, -5.0])
+    assert set(net.params["inner"]) == {"input", "scale", "output"}
+    weird = type("Weird", (), {"input_type": {"input": np.array([1])},
+                               "output_type": {"output": np.array([1])}, "metadata": {}})()
+    with pytest.raises(jn.NIRError, match="node 'x': NIR type Weird is not supported"):
+        jn.from_nir(nir.NIRGraph({"input": nir.Input(np.array([1])), "x": weird,
+                                  "output": nir.Output(np.array([1]))},
+                                 [("input", "x"), ("x", "output")], type_check=False), dt=1e-3)
