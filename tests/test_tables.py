@@ -79,7 +79,8 @@ def test_a_new_shape_is_one_declaration(tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__"))
     with open(package / "_src" / "catalogue" / "smooth.py", "a") as f:
         f.write(NEW_SHAPE)
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    # The copy first on the path, the checkout's tests after it.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     check = textwrap.dedent("""
         import jax, jax.numpy as jnp, jaxsurrogate as js
         from jaxsurrogate._src import tables
@@ -91,6 +92,9 @@ def test_a_new_shape_is_one_declaration(tmp_path):
         assert "Default 2.0" in " ".join(js.sech_bump.__doc__.split())
         g = jax.grad(lambda x: js.sech_bump(x).sum())(jnp.zeros(1))
         assert abs(float(g[0]) - 2 / 3.141592653589793) < 1e-6
+        # The batched AD-matrix tests (one program for every name) take it too.
+        from tests import test_transforms as t
+        assert "sech_bump" in t.ALL and "sech_bump" in t.WITH_ALPHA
         print("ok")
     """ % str(tmp_path))
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
@@ -99,14 +103,6 @@ def test_a_new_shape_is_one_declaration(tmp_path):
     collect = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
          str(ROOT / "tests" / "test_transforms.py")],
-        capture_output=True, text=True, cwd=tmp_path,
-        env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])})
+        capture_output=True, text=True, cwd=tmp_path, env=env)
     assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
     assert "test_dtype_contract[sech_bump]" in collect.stdout
-    # The batched AD-matrix tests (one program for every name) take it too.
-    batched = subprocess.run(
-        [sys.executable, "-c", "from tests import test_transforms as t; "
-                               "print('sech_bump' in t.ALL and 'sech_bump' in t.WITH_ALPHA)"],
-        capture_output=True, text=True, cwd=tmp_path,
-        env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])})
-    assert batched.stdout.strip() == "True", batched.stderr[-3000:]
