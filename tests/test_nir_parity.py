@@ -164,3 +164,25 @@ def test_a_file_written_here_runs_in_norse():
             theirs.append(y.numpy())
     np.testing.assert_array_equal(ours, np.stack(theirs))
     assert 0.02 < ours.mean() < 0.98
+
+
+def test_a_norse_convolutional_file_runs_as_norse_ran_it():
+    # Conv2d (stride 2, padding 1) into LIFBoxCell neurons, one per output pixel.
+    norse = pytest.importorskip("norse.torch", reason="pip install --no-deps norse==1.1.0")
+    from norse.torch.utils.export_nir import to_nir
+
+    torch.manual_seed(0)
+    f64 = dict(dtype=torch.float64)
+    conv = torch.nn.Conv2d(1, 2, 3, stride=2, padding=1).double()
+    with torch.no_grad():
+        conv.weight.abs_()  # a positive drive: the neurons spike
+    full = lambda v: torch.full((2, 3, 3), v, **f64)  # noqa: E731
+    model = norse.SequentialState(conv, norse.LIFBoxCell(norse.LIFBoxParameters(
+        tau_mem_inv=full(100.0), v_leak=full(0.0), v_th=full(0.3), v_reset=full(0.0))))
+    xs = np.random.default_rng(0).uniform(0, 2, (T, BATCH, 1, 6, 6))
+    want = _run_torch(model, xs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = to_nir(model, torch.zeros(1, 1, 6, 6, **f64))
+    np.testing.assert_array_equal(_ours(graph, xs, "norse"), want)
+    assert 0.05 < want.mean() < 0.95
