@@ -3,11 +3,14 @@
 ``fire(v, v_th, ...)`` is the threshold, the spike and the reset as one step
 with the smallest backward-pass memory; ``lif_feed_forward_step``,
 ``lif_step``, ``li_feed_forward_step`` and ``li_step`` are Norse 1.1.0's
-neuron steps, exactly, built on it.
+neuron steps, exactly, built on it; ``lif_feed_forward_scan``, ``lif_scan`` and
+``li_feed_forward_scan`` run them over whole sequences with a memory policy
+(``POLICIES``).
 """
 
 from jaxsurrogate._src.fire import RESETS, RESIDUAL_NAME, fire
 from jaxsurrogate._src.lif import li_feed_forward_step, li_step, lif_feed_forward_step, lif_step
+from jaxsurrogate._src.lif_scan import POLICIES, li_feed_forward_scan, lif_feed_forward_scan, lif_scan
 from jaxsurrogate._src.lif_types import (
     NORSE_METHODS,
     LIFFeedForwardState,
@@ -19,6 +22,7 @@ from jaxsurrogate._src.lif_types import (
 
 __all__ = [
     "NORSE_METHODS",
+    "POLICIES",
     "RESETS",
     "RESIDUAL_NAME",
     "LIFFeedForwardState",
@@ -27,8 +31,11 @@ __all__ = [
     "LIParameters",
     "LIState",
     "fire",
+    "li_feed_forward_scan",
     "li_feed_forward_step",
     "li_step",
+    "lif_feed_forward_scan",
     "lif_feed_forward_step",
+    "lif_scan",
     "lif_step",
 ]

@@ -1,0 +1,251 @@
+"""Whole sequences through Norse's LIF and LI steps, with a memory policy.
+
+Each scan is ``lax.scan`` of the step function over a time-major input
+``[T, ...]``: the same operations as a Python loop of the steps, so the same
+spikes, states and gradients, bit for bit. A policy chooses what the
+backward pass keeps:
+
+- ``"full"``: every step's residuals (plain BPTT).
+- ``"checkpoint"``: the state at the start of each segment of ``every``
+  steps (default ``ceil(sqrt(T))``); each segment's steps are recomputed in
+  the backward pass (``jax.checkpoint``), so memory grows as
+  ``T / every + every`` steps' worth instead of ``T``. ``checkpoint_policy``
+  (a ``jax.checkpoint_policies`` entry) may keep some residuals inside a
+  segment, e.g. ``save_only_these_names(neurons.RESIDUAL_NAME)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxsurrogate._src.lif import li_feed_forward_step, lif_feed_forward_step, lif_step
+from jaxsurrogate._src.lif_types import LIFParameters, LIParameters
+
+POLICIES = ("full", "checkpoint")
+
+
+def _length(name: str, inputs: Any) -> int:
+    shape = jnp.shape(inputs)
+    if len(shape) < 1 or shape[0] == 0:
+        raise ValueError(f"{name}: inputs must be time-major [T, ...] with T >= 1, got shape "
+                         f"{shape}")
+    return shape[0]
+
+
+def _segment_length(name: str, policy: str, every: Any, steps: int) -> int | None:
+    if policy not in POLICIES:
+        raise ValueError(f"{name}: policy must be one of {POLICIES}, got {policy!r}")
+    if policy == "full":
+        if every is not None:
+            raise ValueError(f"{name}: every= is the checkpoint policy's segment length; "
+                             "policy='full' keeps every step")
+        return None
+    if every is None:
+        return max(1, math.isqrt(steps - 1) + 1)  # ceil(sqrt(T))
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"{name}: every must be a whole number of steps >= 1, got {every!r}")
+    return min(every, steps)
+
+
+def _scan(name: str, step: Any, state: Any, xs: Any, steps: int, policy: str, every: Any,
+          checkpoint_policy: Any) -> tuple[Any, Any]:
+    """``lax.scan(step, state, xs)``, the steps grouped into checkpointed segments."""
+    k = _segment_length(name, policy, every, steps)
+    if k is None:
+        return jax.lax.scan(step, state, xs)
+
+    def segment(state, xs):
+        return jax.lax.scan(step, state, xs)
+
+    segment = jax.checkpoint(segment, policy=checkpoint_policy)
+
+    whole, rest = divmod(steps, k)
+    head = jax.tree.map(lambda a: a[:whole * k].reshape((whole, k, *a.shape[1:])), xs)
+    state, ys = jax.lax.scan(segment, state, head)
+    ys = jax.tree.map(lambda a: a.reshape((whole * k, *a.shape[2:])), ys)
+    if rest:
+        state, tail = segment(state, jax.tree.map(lambda a: a[whole * k:], xs))
+        ys = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), ys, tail)
+    return state, ys
+
+
+def _keys(key: Any, steps: int) -> Any:
+    return None if key is None else jax.random.split(key, steps)
+
+
+def lif_feed_forward_scan(
+    inputs: Any,
+    state: Any,
+    p: LIFParameters = LIFParameters(),
+    dt: float = 0.001,
+    *,
+    policy: str = "full",
+    every: int | None = None,
+    checkpoint_policy: Any = None,
+    key: Any = None,
+    residual_dtype: Any = None,
+    potentials: bool = False,
+) -> tuple[Any, ...]:
+    r"""``lif_feed_forward_step`` over a whole sequence, with a memory policy.
+
+    .. math::
+        (z_t, s_t) = \mathrm{step}(x_t, s_{t-1}), \qquad t = 1 \ldots T
+
+    Args:
+        inputs: the input currents, time-major ``[T, ...]``.
+        state: ``LIFFeedForwardState(v, i)`` before the first step.
+        p: the parameters.
+        dt: the Euler time step (s).
+        policy: ``"full"`` or ``"checkpoint"`` (see the module's text).
+        every: the checkpoint policy's segment length; None for
+            ``ceil(sqrt(T))``.
+        checkpoint_policy: a ``jax.checkpoint_policies`` entry for what a
+            segment keeps; None keeps nothing (recomputes the segment).
+        key: a PRNG key for a stochastic ``p.method``, split into one per step.
+        residual_dtype: passed to each step's :func:`fire`.
+        potentials: also return the potentials ``v`` after each step.
+
+    Returns:
+        ``(spikes [T, ...], final state)``, and ``v [T, ...]`` with
+        ``potentials``: what a loop of ``lif_feed_forward_step`` gives, bit
+        for bit.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> n = js.neurons
+        >>> s = n.LIFFeedForwardState(v=jnp.zeros(2), i=jnp.zeros(2))
+        >>> z, s = n.lif_feed_forward_scan(jnp.full((4, 2), 3.0), s, policy="checkpoint")
+        >>> z[:, 0]
+        Array([0., 0., 1., 0.], dtype=float32)
+
+    Reference:
+        Norse 1.1.0, ``norse.torch.functional.lif.lif_feed_forward_step`` in
+        a loop; Chen et al., "Training deep nets with sublinear memory cost"
+        (2016) for the checkpoint segments.
+    """
+    name = "lif_feed_forward_scan"
+    steps = _length(name, inputs)
+
+    def step(s, xs):
+        x, k = xs
+        z, s = lif_feed_forward_step(x, s, p, dt, key=k, residual_dtype=residual_dtype)
+        return s, (z, s.v) if potentials else z
+
+    state, ys = _scan(name, step, state, (inputs, _keys(key, steps)), steps, policy, every,
+                      checkpoint_policy)
+    return (ys[0], state, ys[1]) if potentials else (ys, state)
+
+
+def lif_scan(
+    inputs: Any,
+    state: Any,
+    input_weights: Any,
+    recurrent_weights: Any,
+    p: LIFParameters = LIFParameters(),
+    dt: float = 0.001,
+    *,
+    policy: str = "full",
+    every: int | None = None,
+    checkpoint_policy: Any = None,
+    key: Any = None,
+    residual_dtype: Any = None,
+    potentials: bool = False,
+) -> tuple[Any, ...]:
+    r"""``lif_step`` (recurrent) over a whole sequence, with a memory policy.
+
+    .. math::
+        (z_t, s_t) = \mathrm{step}(x_t, s_{t-1}; W_{in}, W_{rec}), \qquad t = 1 \ldots T
+
+    Args:
+        inputs: the input spikes, time-major ``[T, ..., in]``.
+        state: ``LIFState(z, v, i)`` before the first step.
+        input_weights: ``(out, in)``.
+        recurrent_weights: ``(out, out)``.
+        p: the parameters.
+        dt: the Euler time step (s).
+        policy: ``"full"`` or ``"checkpoint"``.
+        every: the checkpoint policy's segment length; None for ``ceil(sqrt(T))``.
+        checkpoint_policy: what a checkpointed segment keeps; None: nothing.
+        key: a PRNG key for a stochastic ``p.method``, split into one per step.
+        residual_dtype: passed to each step's :func:`fire`.
+        potentials: also return the potentials after each step.
+
+    Returns:
+        ``(spikes [T, ..., out], final state)``, and ``v`` with ``potentials``.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> n = js.neurons
+        >>> s = n.LIFState(z=jnp.zeros(2), v=jnp.zeros(2), i=jnp.zeros(2))
+        >>> w_in, w_rec = jnp.array([[5.0], [20.0]]), jnp.zeros((2, 2))
+        >>> z, s = n.lif_scan(jnp.ones((3, 1)), s, w_in, w_rec)
+        >>> z[:, 1]
+        Array([1., 1., 1.], dtype=float32)
+
+    Reference:
+        Norse 1.1.0, ``norse.torch.functional.lif.lif_step`` in a loop.
+    """
+    name = "lif_scan"
+    steps = _length(name, inputs)
+
+    def step(s, xs):
+        x, k = xs
+        z, s = lif_step(x, s, input_weights, recurrent_weights, p, dt, key=k,
+                        residual_dtype=residual_dtype)
+        return s, (z, s.v) if potentials else z
+
+    state, ys = _scan(name, step, state, (inputs, _keys(key, steps)), steps, policy, every,
+                      checkpoint_policy)
+    return (ys[0], state, ys[1]) if potentials else (ys, state)
+
+
+def li_feed_forward_scan(
+    inputs: Any,
+    state: Any,
+    p: LIParameters = LIParameters(),
+    dt: float = 0.001,
+    *,
+    policy: str = "full",
+    every: int | None = None,
+    checkpoint_policy: Any = None,
+) -> tuple[Any, Any]:
+    r"""``li_feed_forward_step`` over a whole sequence, with a memory policy.
+
+    .. math::
+        (v_t, s_t) = \mathrm{step}(x_t, s_{t-1}), \qquad t = 1 \ldots T
+
+    Args:
+        inputs: the input currents, time-major ``[T, ...]``.
+        state: ``LIState(v, i)`` before the first step.
+        p: the parameters.
+        dt: the Euler time step (s).
+        policy: ``"full"`` or ``"checkpoint"``.
+        every: the checkpoint policy's segment length; None for ``ceil(sqrt(T))``.
+        checkpoint_policy: what a checkpointed segment keeps; None: nothing.
+
+    Returns:
+        ``(potentials [T, ...], final state)``.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxsurrogate as js
+        >>> n = js.neurons
+        >>> v, s = n.li_feed_forward_scan(jnp.ones((3, 1)), n.LIState(jnp.zeros(1), jnp.zeros(1)))
+        >>> v[:, 0]
+        Array([0.1       , 0.27      , 0.48700002], dtype=float32)
+
+    Reference:
+        Norse 1.1.0, ``norse.torch.functional.leaky_integrator.li_feed_forward_step``
+        in a loop.
+    """
+    name = "li_feed_forward_scan"
+    steps = _length(name, inputs)
+
+    def step(s, x):
+        v, s = li_feed_forward_step(x, s, p, dt)
+        return s, v
+
+    return _scan(name, step, state, inputs, steps, policy, every, checkpoint_policy)[::-1]
