@@ -7,7 +7,8 @@ backward pass keeps:
 
 - ``"full"``: every step's residuals (plain BPTT).
 - ``"checkpoint"``: the state at the start of each segment of ``every``
-  steps (default ``ceil(sqrt(T))``); each segment's steps are recomputed in
+  steps (default: the divisor of T nearest ``sqrt(T)``, else
+  ``ceil(sqrt(T))``); each segment's steps are recomputed in
   the backward pass (``jax.checkpoint``), so memory grows as
   ``T / every + every`` steps' worth instead of ``T``. ``checkpoint_policy``
   (a ``jax.checkpoint_policies`` entry) may keep some residuals inside a
@@ -45,7 +46,12 @@ def _segment_length(name: str, policy: str, every: Any, steps: int) -> int | Non
                              "policy='full' keeps every step")
         return None
     if every is None:
-        return max(1, math.isqrt(steps - 1) + 1)  # ceil(sqrt(T))
+        # The divisor of T nearest sqrt(T) within a factor 2 (no remainder
+        # segment, whose slicing would copy the sequence), else ceil(sqrt(T)).
+        root = math.sqrt(steps)
+        near = [d for d in range(max(1, math.ceil(root / 2)), math.floor(2 * root) + 1)
+                if steps % d == 0]
+        return min(near, key=lambda d: abs(d - root)) if near else math.ceil(root)
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f"{name}: every must be a whole number of steps >= 1, got {every!r}")
     return min(every, steps)
@@ -101,8 +107,10 @@ def lif_feed_forward_scan(
         p: the parameters.
         dt: the Euler time step (s).
         policy: ``"full"`` or ``"checkpoint"`` (see the module's text).
-        every: the checkpoint policy's segment length; None for
-            ``ceil(sqrt(T))``.
+        every: the checkpoint policy's segment length; None for the divisor
+            of T nearest ``sqrt(T)`` (``ceil(sqrt(T))`` if none is within a
+            factor 2). A length that does not divide T leaves a last, shorter
+            segment, whose slicing copies the sequence once.
         checkpoint_policy: a ``jax.checkpoint_policies`` entry for what a
             segment keeps; None keeps nothing (recomputes the segment).
         key: a PRNG key for a stochastic ``p.method``, split into one per step.
@@ -168,7 +176,7 @@ def lif_scan(
         p: the parameters.
         dt: the Euler time step (s).
         policy: ``"full"`` or ``"checkpoint"``.
-        every: the checkpoint policy's segment length; None for ``ceil(sqrt(T))``.
+        every: the checkpoint policy's segment length; None for about ``sqrt(T)``.
         checkpoint_policy: what a checkpointed segment keeps; None: nothing.
         key: a PRNG key for a stochastic ``p.method``, split into one per step.
         residual_dtype: passed to each step's :func:`fire`.
@@ -224,7 +232,7 @@ def li_feed_forward_scan(
         p: the parameters.
         dt: the Euler time step (s).
         policy: ``"full"`` or ``"checkpoint"``.
-        every: the checkpoint policy's segment length; None for ``ceil(sqrt(T))``.
+        every: the checkpoint policy's segment length; None for about ``sqrt(T)``.
         checkpoint_policy: what a checkpointed segment keeps; None: nothing.
 
     Returns:

@@ -1,0 +1,207 @@
+#!/usr/bin/env python
+"""Training memory and time of a whole sequence: the LIF scan's policies against BPTT.
+
+A dense layer feeds Norse's feed-forward LIF (SuperSpike alpha 100, reset to
+0) for T steps, batch 64, float32; the loss reaches every step's spikes (the
+same loss as benchmarks/fire_memory.py). Variants, in one process:
+
+* ``composition``: ``js.threshold`` and a jnp reset in a ``lax.scan``, what
+  users write (plain BPTT);
+* ``full``: ``neurons.lif_feed_forward_scan(policy="full")`` (BPTT through
+  ``fire``);
+* ``checkpoint``: ``policy="checkpoint"`` (segments of ceil(sqrt(T)) steps,
+  recomputed in the backward pass).
+
+Memory is ``memory_analysis().temp_size_in_bytes`` of the compiled
+``jax.jit(jax.grad(loss))`` (deterministic); time is the median of paired
+repeats. "Largest T" is the longest sequence whose temp memory fits the
+budget, found by compiling (not running) at growing T.
+
+Usage::
+
+    python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md
+    python benchmarks/sequence_memory.py --smoke --markdown -
+    python benchmarks/sequence_memory.py --from-json seq.json --markdown -
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+from fire_memory import ALPHA, DT, compose, lif_loss, time_paired  # benchmarks/ on sys.path
+
+MIB = 2.0 ** 20
+FULL = dict(lengths=(50, 200, 1000), batch=64, layers=((256, 256), (784, 512)), repeats=3,
+            budget_mib=1024)
+SMOKE = dict(lengths=(4, 16), batch=4, layers=((8, 8),), repeats=1, budget_mib=1)
+
+
+def variants(final_state=False):
+    """The losses; with ``final_state``, the scans' losses on the last state only
+    (no per-step output: what the policy itself keeps)."""
+    import jax.numpy as jnp
+
+    import jaxsurrogate as js
+    from jaxsurrogate import neurons
+
+    p = neurons.LIFParameters(method="super", alpha=ALPHA)
+
+    def scan(policy):
+        def loss(w, x):
+            currents = jnp.einsum("tbi,io->tbo", x, w)
+            zeros = jnp.zeros((x.shape[1], w.shape[1]), x.dtype)
+            z, last = neurons.lif_feed_forward_scan(
+                currents, neurons.LIFFeedForwardState(zeros, zeros), p, DT, policy=policy)
+            if final_state:
+                return jnp.mean(last.v ** 2)
+            return jnp.mean((z.mean(0) - 0.05) ** 2)
+        return loss
+
+    if final_state:
+        return {"full": scan("full"), "checkpoint": scan("checkpoint")}
+    return {"composition": lif_loss(compose(lambda x: js.threshold(x, "super", ALPHA))),
+            "full": scan("full"), "checkpoint": scan("checkpoint")}
+
+
+def _inputs(T, batch, n_in, n_out):
+    import jax
+    import jax.numpy as jnp
+    kx, kw = jax.random.split(jax.random.key(0))
+    x = (jax.random.uniform(kx, (T, batch, n_in)) < 0.2).astype(jnp.float32)
+    w = jax.random.normal(kw, (n_in, n_out), jnp.float32) * (2.0 / n_in) ** 0.5 * 4
+    return w, x
+
+
+def _temp(loss, w, x):
+    import jax
+    compiled = jax.jit(jax.grad(loss)).lower(w, x).compile()
+    return compiled, int(compiled.memory_analysis().temp_size_in_bytes)
+
+
+def _largest_length(loss, batch, n_in, n_out, budget):
+    """The largest T (to 1%) whose temp memory fits ``budget`` bytes, by compiling."""
+    import jax
+    import jax.numpy as jnp
+
+    def fits(T):
+        w = jax.ShapeDtypeStruct((n_in, n_out), jnp.float32)
+        x = jax.ShapeDtypeStruct((T, batch, n_in), jnp.float32)
+        temp = jax.jit(jax.grad(loss)).lower(w, x).compile().memory_analysis()
+        return temp.temp_size_in_bytes <= budget
+
+    low, high = 1, 2
+    while fits(high):
+        low, high = high, high * 2
+        if high > 2 ** 22:
+            return high  # beyond any sequence used in practice
+    while high - low > max(1, low // 100):
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
+
+
+def run(sizes, log):
+    import jax
+    import numpy as np
+    rows = []
+    fns = variants()
+    for n_in, n_out in sizes["layers"]:
+        for T in sizes["lengths"]:
+            w, x = _inputs(T, sizes["batch"], n_in, n_out)
+            compiled, temp = {}, {}
+            for name, loss in fns.items():
+                compiled[name], temp[name] = _temp(loss, w, x)
+            grads = {k: np.asarray(c(w, x)) for k, c in compiled.items()}
+            scale = float(np.abs(grads["composition"]).max()) or 1.0
+            diff = {k: float(np.abs(g - grads["composition"]).max()) / scale
+                    for k, g in grads.items()}
+            samples = time_paired({k: (lambda c=c: c(w, x)) for k, c in compiled.items()},
+                                  sizes["repeats"])
+            seconds = {k: statistics.median(v) for k, v in samples.items()}
+            row = dict(layer=f"{n_in}->{n_out}", T=T, temp_mib={k: v / MIB for k, v in temp.items()},
+                       seconds=seconds, grad_max_rel_diff=diff)
+            log(json.dumps(row))
+            rows.append(row)
+    own = []
+    n_in, n_out = sizes["layers"][-1]
+    for T in sizes["lengths"]:
+        w, x = _inputs(T, sizes["batch"], n_in, n_out)
+        own.append(dict(T=T, temp_mib={k: _temp(loss, w, x)[1] / MIB
+                                       for k, loss in variants(final_state=True).items()}))
+        log(json.dumps(own[-1]))
+    largest = {}
+    for name, loss in fns.items():
+        largest[name] = _largest_length(loss, sizes["batch"], n_in, n_out,
+                                        sizes["budget_mib"] * MIB)
+        log(f"largest T within {sizes['budget_mib']} MiB, {name}: {largest[name]}")
+    return dict(rows=rows, own=own, largest=largest, budget_mib=sizes["budget_mib"],
+                largest_layer=f"{n_in}->{n_out}", batch=sizes["batch"],
+                machine=f"{platform.machine()}, {platform.python_version()}, jax {jax.__version__}")
+
+
+def markdown(res):
+    lines = [
+        "# Whole sequences: the LIF scan's memory policies",
+        "",
+        "Written by `python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md` "
+        f"({res['machine']}, batch {res['batch']}, float32). Temp memory is "
+        "`compiled.memory_analysis()` of `jax.jit(jax.grad(loss))`; time is the median of "
+        "paired repeats of one training-gradient call; the gradient difference is relative "
+        "to the composition's largest entry.",
+        "",
+        "| layer | T | composition MiB | full MiB | checkpoint MiB | checkpoint / composition "
+        "| full s | checkpoint s | checkpoint / full time | max grad diff |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in res["rows"]:
+        m, s = r["temp_mib"], r["seconds"]
+        lines.append(
+            f"| {r['layer']} | {r['T']} | {m['composition']:.1f} | {m['full']:.1f} | "
+            f"{m['checkpoint']:.1f} | {m['checkpoint'] / m['composition']:.2f} | "
+            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['checkpoint'] / s['full']:.2f} | "
+            f"{max(r['grad_max_rel_diff'].values()):.1e} |")
+    lines += [
+        "",
+        "With the loss on every step's spikes, arrays of the whole sequence live outside "
+        "the scan: the dense layer's currents (computed for all T at once), the spikes and "
+        "their cotangents, each T x batch x hidden; a policy changes only what the scan "
+        "keeps inside (`full`: `fire`'s one residual per step). What each policy keeps on "
+        f"its own, with the loss on the final state ({res['largest_layer']}):",
+        "",
+        "| T | full MiB | checkpoint MiB | checkpoint / full |",
+        "|---|---|---|---|",
+        *(f"| {r['T']} | {r['temp_mib']['full']:.1f} | {r['temp_mib']['checkpoint']:.1f} | "
+          f"{r['temp_mib']['checkpoint'] / r['temp_mib']['full']:.2f} |" for r in res["own"]),
+    ]
+    lines += ["", f"Largest T whose temp memory fits {res['budget_mib']} MiB "
+              f"({res['largest_layer']}, batch {res['batch']}): " + ", ".join(
+                  f"{k} {v}" for k, v in res["largest"].items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
+    ap.add_argument("--markdown", help="write the table here ('-': stdout)")
+    ap.add_argument("--json", help="write the numbers here")
+    ap.add_argument("--from-json", help="render the table from a --json file, measuring nothing")
+    args = ap.parse_args(argv)
+    if args.from_json:
+        res = json.loads(Path(args.from_json).read_text())
+    else:
+        res = run(SMOKE if args.smoke else FULL, lambda m: print(m, file=sys.stderr))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1))
+    if args.markdown == "-":
+        print(markdown(res))
+    elif args.markdown:
+        Path(args.markdown).write_text(markdown(res))
+
+
+if __name__ == "__main__":
+    main()
