@@ -10,7 +10,9 @@ import pytest
 from jaxsurrogate import neurons as n
 
 T, B, N_IN, N = 11, 3, 4, 5
-POLICIES = [("full", None), ("checkpoint", None), ("checkpoint", 3), ("checkpoint", T)]
+# The checkpoint policy with a remainder segment (3 does not divide 11); its other
+# segmentings give the same bits as "full" (test_the_policies_agree_bit_for_bit).
+POLICIES = [("full", None), ("checkpoint", 3)]
 
 
 def _data(dtype=jnp.float64):
@@ -150,7 +152,7 @@ def test_scans_refuse_what_they_cannot_run():
         n.lif_feed_forward_scan(jnp.ones((0, 2)), s)
 
 
-@pytest.mark.parametrize("every", [None, 3])
+@pytest.mark.parametrize("every", [None, 3, T])
 def test_the_policies_agree_bit_for_bit(every):
     # The same scan body, recomputed or kept: the same bits.
     xs, w_in, _ = _data()

@@ -87,18 +87,18 @@ def test_alpha_schedule_flag(examples) -> None:
 
 
 def test_alpha_sweep_tiny(tmp_path: Path) -> None:
-    """Two alphas, one seed, one short epoch, two hidden layers: the files and their sums."""
+    """Two alphas, one seed, one short epoch, one hidden layer: the files and their sums."""
     again = tmp_path / "again"
     # Both runs in one process; the second re-renders the first's JSON.
     runs = ExampleRuns("alpha_sweep.py", {
-        "sweep": ["--alphas", "1,100", "--layers", "2", "--seeds", "1", "--epochs", "1",
+        "sweep": ["--alphas", "1,100", "--layers", "1", "--seeds", "1", "--epochs", "1",
                   "--steps", "4", "--limit", "200", "--hidden", "16", "--out", str(tmp_path)],
         "again": ["--from-json", str(tmp_path / "sweep.json"), "--out", str(again)],
     }, tmp_path)
     runs.get("sweep")
     result = json.loads((tmp_path / "sweep.json").read_text())
     methods = {"fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed"}
-    assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 2) for m in methods}
+    assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 1) for m in methods}
     for run in result["runs"]:
         # one compilation trains both alphas (alpha is a traced, vmapped operand)
         assert run["compilations"] == 1 and run["finite"]
@@ -115,7 +115,7 @@ def test_alpha_sweep_tiny(tmp_path: Path) -> None:
                                and goal["best"] >= fixed["best"])
     table = (tmp_path / "sweep.md").read_text()
     # the accuracy table and the window table, one fixed row each
-    assert table.count("| fixed | 2 |") == 2 and "goal" in table
+    assert table.count("| fixed | 1 |") == 2 and "goal" in table
     assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
     # the table and plot re-render from the JSON alone
     runs.get("again")
