@@ -136,6 +136,11 @@ def test_bad_graphs_name_the_node():
     net = jn.from_nir(_lif_graph(), convention="snntorch")
     with pytest.raises(jn.NIRError, match="reset NIR cannot express"):
         jn.to_nir(net)
+    nodes = {"input": nir.Input(np.array([1])), "a": nir.Scale(np.ones(1)),
+             "stray": nir.Scale(np.ones(1)), "output": nir.Output(np.array([1]))}
+    edges = [("input", "a"), ("a", "output"), ("stray", "output")]
+    with pytest.raises(jn.NIRError, match=r"nodes \['stray'\] are not reached"):
+        jn.from_nir(nir.NIRGraph(nodes, edges, type_check=False), dt=1e-3)
 
 
 def test_a_network_of_this_library_s_neurons_reads_back_as_it_ran():

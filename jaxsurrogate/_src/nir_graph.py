@@ -79,7 +79,6 @@ def _walk(nodes: Mapping[str, Any], edges: list) -> tuple[list[str], set]:
                 raise NIRError(f"edge ({src!r}, {dst!r}) names a node the graph does not have")
         out[src].append(dst)
     starts = [n for n, node in nodes.items() if type(node).__name__ == "Input"]
-    starts += [n for n in nodes if n not in starts]  # nodes no input reaches, after
     done, on_path, finished, back = set(), set(), [], set()
     for start in starts:
         if start in done:
@@ -100,6 +99,10 @@ def _walk(nodes: Mapping[str, Any], edges: list) -> tuple[list[str], set]:
                 done.add(child)
                 on_path.add(child)
                 stack.append((child, iter(out[child])))
+    unreached = sorted(set(nodes) - done)
+    if unreached:
+        raise NIRError(f"nodes {unreached} are not reached from an Input node: nothing would "
+                       "drive them")
     return finished[::-1], back
 
 
