@@ -153,10 +153,14 @@ def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
     """
     alpha = surrogate.alpha if alpha is None else alpha
     p = neurons.LIFParameters(method=surrogate.spike, alpha=alpha)
+    zeros = jnp.zeros(currents.shape[1:], F32)
+    if not potentials:  # the whole sequence in the library's scan (one key per step)
+        return neurons.lif_feed_forward_scan(
+            currents.astype(F32), neurons.LIFFeedForwardState(zeros, zeros), p,
+            key=key if surrogate.stochastic else None)[0]
     # Norse's LIF step is a leaky integrator's step, then fire: the same
     # integration from the same state gives the potential the threshold saw.
     integrator = neurons.LIParameters(p.tau_syn_inv, p.tau_mem_inv, p.v_leak)
-    zeros = jnp.zeros(currents.shape[1:], F32)
     keys = jax.random.split(key, currents.shape[0])
 
     def step(state: neurons.LIFFeedForwardState,
@@ -164,8 +168,6 @@ def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
         current, k = inputs
         z, new = neurons.lif_feed_forward_step(
             current, state, p, key=k if surrogate.stochastic else None)
-        if not potentials:
-            return new, z
         v, _ = neurons.li_feed_forward_step(current, neurons.LIState(state.v, state.i),
                                             integrator)
         return new, (z, v - p.v_th)
@@ -178,13 +180,7 @@ def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
 def li_layer(currents: Array) -> Array:
     """Membrane voltages (T, B, N) of non-spiking leaky integrators (Norse's LI)."""
     zeros = jnp.zeros(currents.shape[1:], F32)
-
-    def step(state: neurons.LIState, current: Array) -> tuple[neurons.LIState, Array]:
-        return neurons.li_feed_forward_step(current, state)[::-1]
-
-    _, voltages = jax.lax.scan(step, neurons.LIState(zeros, zeros),
-                               currents.astype(F32))
-    return voltages
+    return neurons.li_feed_forward_scan(currents.astype(F32), neurons.LIState(zeros, zeros))[0]
 
 
 @dataclasses.dataclass(frozen=True)
