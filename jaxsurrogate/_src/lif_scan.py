@@ -79,8 +79,18 @@ def _scan(name: str, step: Any, state: Any, xs: Any, steps: int, policy: str, ev
     return state, ys
 
 
-def _keys(key: Any, steps: int) -> Any:
-    return None if key is None else jax.random.split(key, steps)
+def _spiking_scan(name: str, step: Any, inputs: Any, state: Any, key: Any, potentials: bool,
+                  policy: str, every: Any, checkpoint_policy: Any) -> tuple[Any, ...]:
+    """A LIF scan: ``step(x, state, key) -> (z, state)`` over ``inputs``, a key per step."""
+    steps = _length(name, inputs)
+    keys = None if key is None else jax.random.split(key, steps)
+
+    def body(s, xs):
+        z, s = step(xs[0], s, xs[1])
+        return s, (z, s.v) if potentials else z
+
+    state, ys = _scan(name, body, state, (inputs, keys), steps, policy, every, checkpoint_policy)
+    return (ys[0], state, ys[1]) if potentials else (ys, state)
 
 
 def lif_feed_forward_scan(
@@ -135,17 +145,10 @@ def lif_feed_forward_scan(
         a loop; Chen et al., "Training deep nets with sublinear memory cost"
         (2016) for the checkpoint segments.
     """
-    name = "lif_feed_forward_scan"
-    steps = _length(name, inputs)
-
-    def step(s, xs):
-        x, k = xs
-        z, s = lif_feed_forward_step(x, s, p, dt, key=k, residual_dtype=residual_dtype)
-        return s, (z, s.v) if potentials else z
-
-    state, ys = _scan(name, step, state, (inputs, _keys(key, steps)), steps, policy, every,
-                      checkpoint_policy)
-    return (ys[0], state, ys[1]) if potentials else (ys, state)
+    return _spiking_scan(
+        "lif_feed_forward_scan",
+        lambda x, s, k: lif_feed_forward_step(x, s, p, dt, key=k, residual_dtype=residual_dtype),
+        inputs, state, key, potentials, policy, every, checkpoint_policy)
 
 
 def lif_scan(
@@ -197,18 +200,11 @@ def lif_scan(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.lif.lif_step`` in a loop.
     """
-    name = "lif_scan"
-    steps = _length(name, inputs)
-
-    def step(s, xs):
-        x, k = xs
-        z, s = lif_step(x, s, input_weights, recurrent_weights, p, dt, key=k,
-                        residual_dtype=residual_dtype)
-        return s, (z, s.v) if potentials else z
-
-    state, ys = _scan(name, step, state, (inputs, _keys(key, steps)), steps, policy, every,
-                      checkpoint_policy)
-    return (ys[0], state, ys[1]) if potentials else (ys, state)
+    return _spiking_scan(
+        "lif_scan",
+        lambda x, s, k: lif_step(x, s, input_weights, recurrent_weights, p, dt, key=k,
+                                 residual_dtype=residual_dtype),
+        inputs, state, key, potentials, policy, every, checkpoint_policy)
 
 
 def li_feed_forward_scan(
