@@ -19,7 +19,8 @@ budget, found by compiling (not running) at growing T.
 
 Usage::
 
-    python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md
+    python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md \
+        --plot docs/sequence_memory.png
     python benchmarks/sequence_memory.py --smoke --markdown -
     python benchmarks/sequence_memory.py --from-json seq.json --markdown -
 """
@@ -184,12 +185,43 @@ def markdown(res):
     return "\n".join(lines) + "\n"
 
 
+def plot(res, path):
+    """Temp memory against T: each variant per layer, and the scan's own."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"composition": "C0", "full": "C1", "checkpoint": "C2"}
+    layers = sorted({r["layer"] for r in res["rows"]})
+    fig, axes = plt.subplots(1, len(layers) + 1, figsize=(4.2 * (len(layers) + 1), 3.4),
+                             layout="constrained")
+    for ax, layer in zip(axes, layers):
+        rows = [r for r in res["rows"] if r["layer"] == layer]
+        for name in rows[0]["temp_mib"]:
+            ax.plot([r["T"] for r in rows], [r["temp_mib"][name] for r in rows], "o-",
+                    label=name, color=colors[name])
+        ax.set_title(f"{layer}, loss on every step's spikes", fontsize=9)
+    for name in res["own"][0]["temp_mib"]:
+        axes[-1].plot([r["T"] for r in res["own"]], [r["temp_mib"][name] for r in res["own"]],
+                      "o-", label=name, color=colors[name])
+    axes[-1].set_title(f"{res['largest_layer']}, loss on the final state", fontsize=9)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("T (steps)")
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("temp memory of the gradient (MiB)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
     ap.add_argument("--markdown", help="write the table here ('-': stdout)")
     ap.add_argument("--json", help="write the numbers here")
     ap.add_argument("--from-json", help="render the table from a --json file, measuring nothing")
+    ap.add_argument("--plot", help="draw memory against T into this image file")
     args = ap.parse_args(argv)
     if args.from_json:
         res = json.loads(Path(args.from_json).read_text())
@@ -197,6 +229,8 @@ def main(argv=None):
         res = run(SMOKE if args.smoke else FULL, lambda m: print(m, file=sys.stderr))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1))
+    if args.plot:
+        plot(res, args.plot)
     if args.markdown == "-":
         print(markdown(res))
     elif args.markdown:
