@@ -11,11 +11,7 @@ Needs the ``nir`` package: ``pip install jaxsurrogate[nir]``.
 from jaxsurrogate._src.nir_conventions import CONVENTIONS, Convention
 from jaxsurrogate._src.nir_graph import INTEGRATORS, Network, from_nir, to_nir
 from jaxsurrogate._src.nir_layers import Dense, LIFLayer, LILayer
-from jaxsurrogate._src.nir_nodes import KINDS as _KINDS
-from jaxsurrogate._src.nir_nodes import NIRError
-
-#: The NIR node types ``from_nir`` runs (and nested ``NIRGraph``).
-NODE_TYPES = tuple(sorted([*_KINDS, "NIRGraph"]))
+from jaxsurrogate._src.nir_nodes import NODE_TYPES, NIRError
 
 __all__ = ["CONVENTIONS", "INTEGRATORS", "NODE_TYPES", "Convention", "Dense", "LIFLayer", "LILayer",
            "NIRError", "Network", "from_nir", "to_nir"]

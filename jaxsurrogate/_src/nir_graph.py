@@ -39,7 +39,7 @@ def _kind(name: str, node: Any) -> str:
     kind = type(node).__name__
     if kind != "NIRGraph" and kind not in KINDS:
         raise NIRError(f"node {name!r}: NIR type {kind} is not supported (supported: "
-                       f"{', '.join(sorted([*KINDS, 'NIRGraph']))})")
+                       f"{', '.join(nir_nodes.NODE_TYPES)})")
     return kind
 
 
@@ -242,7 +242,7 @@ def _read(graph: Any, reading: Reading) -> Network:
         kinds[name] = kind
         params[name] = _parameters(name, kind, node, reading)
         try:
-            structure[name] = KINDS[kind].structure(node, reading)
+            structure[name] = nir_nodes.structure_of(kind, node, reading)
         except NIRError as err:
             raise NIRError(f"node {name!r} ({kind}): {err}") from None
     order, back = _walk(nodes, edges)

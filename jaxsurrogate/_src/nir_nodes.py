@@ -50,8 +50,10 @@ class Kind:
 
     params: tuple[str, ...]
     step: Callable[..., tuple[dict, Array]]
-    structure: Callable[[Any, Reading], dict] = lambda node, reading: {}
-    state: Callable[[dict, dict, tuple, Any], dict] = lambda p, s, shape, dtype: {}
+    # node, reading -> static structure; given, the step takes it as ``structure=``.
+    structure: Callable[[Any, Reading], dict] | None = None
+    # params, structure, shape, dtype, reading -> the state before the first step.
+    state: Callable[[dict, dict, tuple, Any, Reading], dict] = lambda p, s, shape, dtype, r: {}
     taus: tuple[str, ...] = ()
 
 
@@ -101,20 +103,18 @@ def _spike_and_reset(v, p, state, reading: Reading):
     return z, v, {}
 
 
-def _rest(p: dict, shape: tuple, dtype: Any, *, current: bool = False,
-          spikes: bool = False) -> dict:
-    """A neuron at rest: v = v_leak (0 without a leak), no current, no spike."""
-    v_leak = p.get("v_leak", jnp.zeros((), dtype))
-    state = {"v": jnp.broadcast_to(jnp.asarray(v_leak, dtype), shape)}
-    if current:
-        state["i"] = jnp.zeros(shape, dtype)
-    if spikes:
-        state["z"] = jnp.zeros(shape, dtype)
-    return state
-
-
-def _delayed(reading: Reading) -> bool:
-    return reading.convention.reset == "subtract_delayed"
+def _neuron(*, current: bool = False, spiking: bool = False) -> Callable[..., dict]:
+    """A neuron's state at rest: v = v_leak (0 without a leak), no current, and the
+    last step's spikes (none) where the reset comes a step late."""
+    def rest(p: dict, structure: dict, shape: tuple, dtype: Any, reading: Reading) -> dict:
+        v_leak = p.get("v_leak", jnp.zeros((), dtype))
+        state = {"v": jnp.broadcast_to(jnp.asarray(v_leak, dtype), shape)}
+        if current:
+            state["i"] = jnp.zeros(shape, dtype)
+        if spiking and reading.convention.reset == "subtract_delayed":
+            state["z"] = jnp.zeros(shape, dtype)
+        return state
+    return rest
 
 
 def _li(p, s, x, reading):
@@ -253,7 +253,7 @@ def _delay_structure(node, reading):
             "shape": tuple(np.shape(node.delay))}
 
 
-def _delay_state(p, structure, shape, dtype):
+def _delay_state(p, structure, shape, dtype, reading):
     depth = max(structure["steps"], default=0)
     return {"past": jnp.zeros((depth, *shape), dtype)}
 
@@ -285,41 +285,41 @@ KINDS: dict[str, Kind] = {
                       _pool_structure),
     "Delay": Kind((), _delay, _delay_structure, _delay_state),
     "Threshold": Kind(("threshold",), _threshold),
-    "I": Kind(("r",), _i, state=lambda p, s, shape, dtype: _rest(p, shape, dtype)),
+    "I": Kind(("r",), _i, state=_neuron()),
     "IF": Kind(("r", "v_threshold", "v_reset"), _if,
-               state=lambda p, s, shape, dtype: _rest(p, shape, dtype, spikes=True)),
+               state=_neuron(spiking=True)),
     "LI": Kind(("tau", "r", "v_leak"), _li,
-               state=lambda p, s, shape, dtype: _rest(p, shape, dtype), taus=("tau",)),
+               state=_neuron(), taus=("tau",)),
     "LIF": Kind(("tau", "r", "v_leak", "v_threshold", "v_reset"), _lif,
-                state=lambda p, s, shape, dtype: _rest(p, shape, dtype, spikes=True),
-                taus=("tau",)),
+                state=_neuron(spiking=True), taus=("tau",)),
     "CubaLI": Kind(("tau_syn", "tau_mem", "r", "v_leak", "w_in"), _cuba_li,
-                   state=lambda p, s, shape, dtype: _rest(p, shape, dtype, current=True),
+                   state=_neuron(current=True),
                    taus=("tau_syn", "tau_mem")),
     "CubaLIF": Kind(("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
                     _cuba_lif,
-                    state=lambda p, s, shape, dtype: _rest(p, shape, dtype, current=True,
-                                                           spikes=True),
+                    state=_neuron(current=True, spiking=True),
                     taus=("tau_syn", "tau_mem")),
 }
 
-# Steps that need their structure (static) passed in.
-STRUCTURED = {"Conv1d", "Conv2d", "Flatten", "SumPool2d", "AvgPool2d", "Delay"}
+#: The NIR node types ``from_nir`` runs (and nested ``NIRGraph``).
+NODE_TYPES = tuple(sorted([*KINDS, "NIRGraph"]))
 
 
 def step(kind: str, params: dict, structure: dict, state: dict, x: Array,
          reading: Reading) -> tuple[dict, Array]:
     """One step of a node of type ``kind``."""
-    fn = KINDS[kind].step
-    if kind in STRUCTURED:
-        return fn(params, state, x, reading, structure=structure)
-    return fn(params, state, x, reading)
+    if KINDS[kind].structure is None:
+        return KINDS[kind].step(params, state, x, reading)
+    return KINDS[kind].step(params, state, x, reading, structure=structure)
+
+
+def structure_of(kind: str, node: Any, reading: Reading) -> dict:
+    """A node's static structure (strides, shapes, delays in steps); {} for most."""
+    make = KINDS[kind].structure
+    return {} if make is None else make(node, reading)
 
 
 def initial_state(kind: str, params: dict, structure: dict, shape: tuple, dtype: Any,
                   reading: Reading) -> dict:
     """The state a node starts from, for an input of ``shape`` (batch axes included)."""
-    state = KINDS[kind].state(params, structure, shape, dtype)
-    if kind in ("IF", "LIF", "CubaLIF") and not _delayed(reading):
-        state.pop("z", None)  # only a delayed reset needs the last spike
-    return state
+    return KINDS[kind].state(params, structure, shape, dtype, reading)
