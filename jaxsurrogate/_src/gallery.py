@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 DEFAULT_X_RANGE = (-3.0, 3.0)  # for shapes without a width (constant g)
