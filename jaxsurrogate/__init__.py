@@ -30,6 +30,7 @@ from jaxsurrogate._src.spike import (
     primitive,
     surrogate,
 )
+from jaxsurrogate._src.layer_statistics import LayerStatistics, layer_statistics
 from jaxsurrogate._src.window import plot_window, window_fraction
 
 __version__ = "0.1.0"
@@ -51,6 +52,8 @@ __all__ = sorted([
     "derivative",
     "forward_mode",
     "get",
+    "LayerStatistics",
+    "layer_statistics",
     "names",
     "plot_window",
     "preset",
@@ -67,7 +70,7 @@ __all__ = sorted([
 
 # Neurons (fire, Norse's LIF and LI steps): built on the public API above, so
 # imported last.
-from jaxsurrogate import neurons  # noqa: E402
+from jaxsurrogate import init, neurons  # noqa: E402
 from jaxsurrogate.neurons import fire  # noqa: E402
 
-__all__ += ["fire", "neurons"]
+__all__ += ["fire", "init", "neurons"]

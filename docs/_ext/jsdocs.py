@@ -194,6 +194,7 @@ def required() -> list[str]:
     """The full names every build must document."""
     names = [f"jaxsurrogate.{n}" for n in js.__all__]
     names += [f"jaxsurrogate.neurons.{n}" for n in neurons.__all__]
+    names += [f"jaxsurrogate.init.{n}" for n in js.init.__all__]
     names += list(js.presets())
     return names
 
