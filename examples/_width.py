@@ -5,7 +5,8 @@ schedule of the optimiser step; the train step evaluates it inside ``jit``,
 so alpha changes every step and the step still compiles once.
 ``--diagnose`` measures, after every epoch, how much of the hidden layer's
 ``v - v_th`` over the test digits lies inside the surrogate's gradient window
-(:func:`jaxsurrogate.window_fraction`).
+(:func:`jaxsurrogate.window_fraction`), and prints the layer's membrane
+statistics, rate and silent share (:func:`jaxsurrogate.layer_statistics`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def alpha_schedule(args: argparse.Namespace, surrogate: Any,
     return optax.cosine_decay_schedule(start, span, alpha=end / start)
 
 
+DT = 1e-3  # the examples' neurons run at Norse's dt
+
+
 def diagnosis(args: argparse.Namespace, cfg: Any, potentials: Callable[[Any, Any], Any],
               data: Any) -> Callable[[dict[str, Any], int], None] | None:
     """The ``on_epoch`` hook of ``--diagnose`` (None without the flag).
@@ -93,6 +97,12 @@ def diagnosis(args: argparse.Namespace, cfg: Any, potentials: Callable[[Any, Any
             None if alpha is None else float(alpha))
         history["window_x"] = np.asarray(x)  # for window.png; not JSON
         history["window_alpha"] = history["alpha_per_epoch"][-1]
+        spikes = spike(x, **({} if alpha is None else {"alpha": alpha}), **draw)
+        stats = js.layer_statistics(x, spikes, dt=DT)
+        history.setdefault("layer_statistics", []).append(stats._asdict())
+        print(f"  hidden layer: v - v_th mean {stats.v_mean:.3f}, std {stats.v_std:.3f}; "
+              f"rate {stats.rate:.1f} Hz; {stats.silent_fraction:.0%} of neurons silent",
+              flush=True)
 
     return on_epoch
 

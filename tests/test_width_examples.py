@@ -53,6 +53,12 @@ def test_hidden_potentials_are_what_the_threshold_sees(examples) -> None:
     assert history["window_fraction"][0] == pytest.approx(np.mean(g >= 0.01), abs=1e-6)
     assert history["mean_g"][0] == pytest.approx(g.mean(), rel=1e-5)
     assert history["alpha_per_epoch"] == [30.0]
+    # and the layer's statistics, over the same spikes the network fires
+    stats = history["layer_statistics"][0]
+    fired = (np.asarray(spikes) == 1).reshape(-1, 32).any(0)
+    assert stats["rate"] == pytest.approx(float(np.mean(np.asarray(spikes))) / 1e-3, rel=1e-6)
+    assert stats["silent_fraction"] == pytest.approx(1 - fired.mean())
+    assert stats["v_mean"] == pytest.approx(float(np.mean(np.asarray(x, np.float64))), rel=1e-5)
     assert width.diagnosis(argparse.Namespace(diagnose=False), cfg, None, data) is None
 
 
@@ -87,35 +93,43 @@ def test_alpha_schedule_flag(examples) -> None:
 
 
 def test_alpha_sweep_tiny(tmp_path: Path) -> None:
-    """Two alphas, one seed, one short epoch, one hidden layer: the files and their sums."""
+    """Two alphas, one seed, one short epoch, two hidden layers, both inits: the files and their sums."""
     again = tmp_path / "again"
     # Both runs in one process; the second re-renders the first's JSON.
     runs = ExampleRuns("alpha_sweep.py", {
-        "sweep": ["--alphas", "1,100", "--layers", "1", "--seeds", "1", "--epochs", "1",
-                  "--steps", "4", "--limit", "200", "--hidden", "16", "--out", str(tmp_path)],
+        "sweep": ["--alphas", "1,100", "--layers", "2", "--seeds", "1", "--epochs", "1",
+                  "--methods", "fixed,adaptive-ds_atgo", "--steps", "4", "--limit", "200",
+                  "--hidden", "16", "--out", str(tmp_path)],
         "again": ["--from-json", str(tmp_path / "sweep.json"), "--out", str(again)],
     }, tmp_path)
     runs.get("sweep")
     result = json.loads((tmp_path / "sweep.json").read_text())
-    methods = {"fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed"}
-    assert {(r["method"], r["layers"]) for r in result["runs"]} == {(m, 1) for m in methods}
+    assert {(r["method"], r["layers"], r["init"]) for r in result["runs"]} == {
+        (m, 2, i) for m in ("fixed", "adaptive-ds_atgo") for i in ("fluctuation", "lecun")}
     for run in result["runs"]:
         # one compilation trains both alphas (alpha is a traced, vmapped operand)
         assert run["compilations"] == 1 and run["finite"]
         assert run["alphas"] == [1.0, 100.0]
         assert np.shape(run["window_fraction"]) == (2, run["layers"])
         assert all(0 <= a <= 1 for a in run["test_accuracy"])
+        assert len(run["start_statistics"]) == 2
+        assert all(0 <= s["silent_fraction"] <= 1 for s in run["start_statistics"])
     for line in result["lines"].values():
         mean = np.asarray(line["mean"])
         assert line["spread"] == pytest.approx(mean.max() - mean.min())
         assert line["best"] == pytest.approx(mean.max())
     for goal in result["goal"]:
-        fixed = result["lines"][f"fixed/{goal['layers']}"]
+        fixed = result["lines"][f"fixed/{goal['layers']}/{goal['init']}"]
         assert goal["met"] == (goal["spread"] <= fixed["spread"] / 3
                                and goal["best"] >= fixed["best"])
+    for goal in result["depth_goal"]:
+        line = result["lines"][f"{goal['method']}/2/fluctuation"]
+        assert goal["met"] == (line["best"] >= 0.97 and min(line["mean"]) >= 0.90)
+    assert len(result["depth_goal"]) == 2
     table = (tmp_path / "sweep.md").read_text()
-    # the accuracy table and the window table, one fixed row each
-    assert table.count("| fixed | 1 |") == 2 and "goal" in table
+    # the accuracy table and the window table, one row each per method and init
+    assert table.count("| fixed | 2 | fluctuation |") == 2 and "goal" in table
+    assert "| 2 | lecun |" in table  # the rates before training
     assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
     # the table and plot re-render from the JSON alone
     runs.get("again")

@@ -48,12 +48,20 @@ def _positive(name: str, value: Any) -> np.ndarray:
     return value
 
 
-def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001) -> tuple[Array, Array]:
+def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001, *,
+                window: int | None = None) -> tuple[Array, Array]:
     r"""The integrals of a LIF neuron's PSP kernel and of its square.
 
     .. math::
         \bar\epsilon = \Delta t \sum_k \epsilon_k, \qquad
         \hat\epsilon = \Delta t \sum_k \epsilon_k^2
+
+    or, over a ``window`` of W steps from rest, the sums up to each step
+    averaged over the window,
+    :math:`\frac{\Delta t}{W} \sum_{t<W} \sum_{k \le t} \epsilon_k` (and of
+    :math:`\epsilon_k^2`): the mean and variance a neuron started at rest has
+    on average over a sequence of W steps, which for short sequences is well
+    below the stationary value.
 
     where :math:`\epsilon_k` is the potential (above ``v_leak``) that
     ``lif_feed_forward_step`` leaves ``k`` steps after an input of 1, from rest
@@ -67,6 +75,8 @@ def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001) -> tuple[
     Args:
         p: the neurons' parameters (per-neuron time constants allowed).
         dt: the time step (s) the neurons run at.
+        window: None for the stationary integrals (the paper's); an int W
+            for their average over W steps from rest.
 
     Returns:
         ``(eps_bar, eps_hat)`` in seconds, shaped like the time constants.
@@ -84,7 +94,12 @@ def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001) -> tuple[
     dt_value = float(_positive("dt", dt))
     taus = 1.0 / _positive("p.tau_syn_inv", p.tau_syn_inv), 1.0 / _positive(
         "p.tau_mem_inv", p.tau_mem_inv)
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int | np.integer)
+                               or window < 1):
+        raise ValueError(f"window must be None or a whole number of steps >= 1, got {window!r}")
     steps = int(math.ceil(_DECAY_LENGTHS * max(float(np.max(t)) for t in taus) / dt_value)) + 2
+    if window is not None:
+        steps = int(window)
     if steps > _MAX_STEPS:
         raise ValueError(f"the PSP kernel lasts {steps} steps of dt = {dt_value}: more than "
                          f"{_MAX_STEPS}; pass the time step the neurons really run at")
@@ -95,7 +110,9 @@ def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001) -> tuple[
     quiet = p._replace(v_leak=jnp.zeros((), dtype), v_th=jnp.asarray(jnp.inf, dtype))
     _, _, v = lif_feed_forward_scan(impulse, LIFFeedForwardState(rest, rest), quiet, dt,
                                     potentials=True)
-    return dt * v.sum(0), dt * (v * v).sum(0)
+    if window is None:
+        return dt * v.sum(0), dt * (v * v).sum(0)
+    return dt * jnp.cumsum(v, 0).mean(0), dt * jnp.cumsum(v * v, 0).mean(0)
 
 
 def weight_moments(
@@ -108,6 +125,7 @@ def weight_moments(
     xi: float = 1.0,
     share: float = 1.0,
     total_fan_in: int | None = None,
+    window: int | None = None,
 ) -> tuple[Array, Array]:
     r"""The weight mean and spread that put the potential at ``mu_u``, ``xi`` std below threshold.
 
@@ -131,6 +149,8 @@ def weight_moments(
             recurrent layer, 0.1 for the recurrent one).
         total_fan_in: the fan-in of all the population's afferents (the mean
             is shared by all of them); None: ``fan_in``.
+        window: the targets hold on average over this many steps from rest
+            (see :func:`psp_moments`); None: in the stationary state.
 
     Returns:
         ``(mu_w, sigma_w)``, shaped like the per-neuron parameters.
@@ -154,7 +174,7 @@ def weight_moments(
     share = _positive("share", share)
     if np.any(share > 1):
         raise ValueError(f"share must be in (0, 1], got {share.tolist()}")
-    eps_bar, eps_hat = (np.asarray(e, np.float64) for e in psp_moments(p, dt))
+    eps_bar, eps_hat = (np.asarray(e, np.float64) for e in psp_moments(p, dt, window=window))
     v_leak = np.asarray(p.v_leak, np.float64)
     distance = np.asarray(p.v_th, np.float64) - np.asarray(mu_u, np.float64)
     if not np.all(np.isfinite(distance)) or np.any(distance <= 0):
@@ -178,6 +198,7 @@ def fluctuation_driven(
     xi: float = 1.0,
     share: float = 1.0,
     total_fan_in: int | None = None,
+    window: int | None = None,
     in_axis: int | Sequence[int] = -2,
     out_axis: int | Sequence[int] = -1,
     dtype: Any = jnp.float32,
@@ -202,6 +223,7 @@ def fluctuation_driven(
         xi: the target threshold distance in standard deviations.
         share: the share of the variance this connection carries.
         total_fan_in: the fan-in of all the population's afferents.
+        window: the targets' window in steps from rest; None: stationary.
         in_axis: the input axis or axes (Flax/Haiku: -2; Equinox's
             ``(out, in)``: -1; a Flax ``Conv`` kernel ``(h, w, in, out)``: -2).
         out_axis: the output axis or axes (per-neuron parameters lie along it).
@@ -229,7 +251,7 @@ def fluctuation_driven(
                              f"weight of shape {shape}")
         fan_in = int(np.prod([d for a, d in enumerate(shape) if a not in outs]))
         mu_w, sigma_w = weight_moments(p, dt, rate=rate, fan_in=fan_in, mu_u=mu_u, xi=xi,
-                                       share=share, total_fan_in=total_fan_in)
+                                       share=share, total_fan_in=total_fan_in, window=window)
         # per-neuron moments lie along the output axes
         along = [1] * len(shape)
         for a in outs:
@@ -274,6 +296,7 @@ def layerwise(
     *,
     mu_u: float = 0.0,
     xi: float = 1.0,
+    window: int | None | str = "sequence",
     dtype: Any = jnp.float32,
 ) -> tuple[list[Array], list[float]]:
     """Weights for a stack of dense LIF layers, each from the rate measured below it.
@@ -291,6 +314,9 @@ def layerwise(
         dt: their time step (s).
         mu_u: the target mean potential of every layer.
         xi: the target threshold distance in standard deviations.
+        window: ``"sequence"``: the targets hold on average over the batch's
+            T steps from rest (a short sequence never reaches the stationary
+            state); an int: over that many steps; None: stationary.
         dtype: the weights' dtype.
 
     Returns:
@@ -307,6 +333,10 @@ def layerwise(
     x = jnp.asarray(spikes, dtype)
     if x.ndim != 3:
         raise ValueError(f"spikes must be [T, batch, n_in], got shape {x.shape}")
+    if isinstance(window, str):
+        if window != "sequence":
+            raise ValueError(f"window must be 'sequence', None or a whole number, got {window!r}")
+        window = x.shape[0]
     weights, rates = [], []
     for layer, (k, n_out) in enumerate(zip(jax.random.split(key, len(sizes)), sizes)):
         rate = firing_rate(x, dt)
@@ -314,7 +344,7 @@ def layerwise(
             raise ValueError(f"the input of layer {layer} never spikes (rate 0): no weights "
                              "can set its potential's spread; raise mu_u or lower xi, or "
                              "feed a batch with spikes")
-        w = fluctuation_driven(p, dt, rate=rate, mu_u=mu_u, xi=xi, dtype=dtype)(
+        w = fluctuation_driven(p, dt, rate=rate, mu_u=mu_u, xi=xi, window=window, dtype=dtype)(
             k, (x.shape[-1], int(n_out)))
         rest = jnp.zeros((*x.shape[1:-1], int(n_out)), dtype)
         x = lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt)[0]
