@@ -3,8 +3,8 @@
 ``from_nir(graph, dt=...)`` runs a NIR graph as a pure JAX step function with
 this library's spike functions; ``to_nir(network, params)`` writes it back.
 The time step, the integrator and how a file means its numbers (``convention``:
-NIR's equations, or Norse's or snnTorch's files as those libraries ran them)
-are explicit; docs/nir.md has the equations and the conventions' table.
+NIR's equations, or Norse's, snnTorch's, Spyx's or Sinabs's files as those
+libraries run them) are explicit; docs/nir.md has the equations and the conventions' table.
 Needs the ``nir`` package: ``pip install jaxsurrogate[nir]``.
 """
 

@@ -19,7 +19,7 @@ import numpy as np
 
 import jaxsurrogate as js
 from jaxsurrogate._src import nir_layers, nir_nodes
-from jaxsurrogate._src.nir_conventions import CONVENTIONS
+from jaxsurrogate._src.nir_conventions import CONVENTIONS, Convention
 from jaxsurrogate._src.nir_nodes import KINDS, NIRError, Reading
 
 Array = jax.Array
@@ -60,7 +60,19 @@ def _parameters(name: str, kind: str, node: Any, reading: Reading) -> dict[str, 
             raise NIRError(f"node {name!r} ({kind}): {field} must be finite, got "
                            f"{_some(value[~np.isfinite(value)])}")
         params[field] = jnp.asarray(value, reading.dtype)
+        _check_convention(name, kind, field, value, reading.convention)
     return params
+
+
+def _check_convention(name: str, kind: str, field: str, value: np.ndarray,
+                      conv: Convention) -> None:
+    """A field the convention's library does not read must not carry a meaning."""
+    unread = (conv.gain == "one" and field == "v_leak") or (
+        conv.reset == "subtract" and field == "v_reset")
+    if unread and np.any(value != 0):
+        raise NIRError(f"node {name!r} ({kind}): {field} = {_some(value[value != 0])}, which "
+                       f"convention {conv.name!r} does not read (that library takes it as 0): "
+                       "read the file with convention='nir'")
 
 
 def _some(values: np.ndarray) -> str:
@@ -239,6 +251,10 @@ def _read(graph: Any, reading: Reading) -> Network:
             params[name] = kinds[name].params
             structure[name] = {}
             continue
+        if kind in reading.convention.refused:
+            raise NIRError(f"node {name!r}: convention {reading.convention.name!r} does not "
+                           f"read {kind} nodes (its library refuses them); read the file with "
+                           "convention='nir'")
         kinds[name] = kind
         params[name] = _parameters(name, kind, node, reading)
         try:
@@ -256,19 +272,22 @@ def _read(graph: Any, reading: Reading) -> Network:
 
 
 def from_nir(graph: Any, *, dt: float | None = None, convention: str = "nir",
-             integrator: str = "euler", spike: Any = "superspike", alpha: Any = None,
+             integrator: str | None = None, spike: Any = "superspike", alpha: Any = None,
              dtype: Any = jnp.float32) -> Network:
     """Reads a NIR graph as a JAX step function.
 
     Args:
         graph: a ``nir.NIRGraph`` (or a path to a ``.nir`` file).
         dt: the time step in seconds; None for the convention's own
-            (``"norse"``: 1e-3, ``"snntorch"``: 1e-4; ``"nir"`` has none).
+            (``"norse"``: 1e-3, ``"snntorch"``: 1e-4, ``"spyx"`` and
+            ``"sinabs"``: 1, their taus being in steps; ``"nir"`` has none).
         convention: how the file means its numbers: ``"nir"`` (NIR's
-            equations), ``"norse"`` or ``"snntorch"`` (as those libraries wrote
-            them; see docs/nir.md).
+            equations), ``"norse"``, ``"snntorch"``, ``"spyx"`` or ``"sinabs"``
+            (as those libraries run them; see docs/nir.md).
         integrator: ``"euler"`` (forward Euler) or ``"exact"`` (the
-            exponential solution for an input held over the step).
+            exponential solution for an input held over the step); None for
+            the convention's (Euler for ``"nir"``). A library's convention
+            steps as that library does: another integrator is refused.
         spike: the spike function of LIF, IF, CubaLIF and Threshold nodes: a
             jaxsurrogate function or registry name.
         alpha: its alpha; None for the function's default.
@@ -283,11 +302,13 @@ def from_nir(graph: Any, *, dt: float | None = None, convention: str = "nir",
     if convention not in CONVENTIONS:
         raise NIRError(f"convention must be one of {sorted(CONVENTIONS)}, got {convention!r}")
     conv = CONVENTIONS[convention]
-    if integrator not in INTEGRATORS:
-        raise NIRError(f"integrator must be one of {INTEGRATORS}, got {integrator!r}")
-    if integrator == "exact" and convention != "nir":
-        raise NIRError(f"convention {convention!r} steps by forward Euler, as its library "
-                       "does: integrator='exact' reads NIR's equations (convention='nir')")
+    if integrator is not None and integrator not in INTEGRATORS:
+        raise NIRError(f"integrator must be one of {INTEGRATORS} or None, got {integrator!r}")
+    if conv.integrator is not None and integrator not in (None, conv.integrator):
+        raise NIRError(f"convention {convention!r} steps by {conv.integrator!r}, as its library "
+                       f"does: integrator={integrator!r} reads NIR's equations "
+                       "(convention='nir')")
+    integrator = integrator or conv.integrator or "euler"
     dt = conv.dt if dt is None else dt
     if dt is None or not np.isfinite(dt) or dt <= 0:
         raise NIRError(f"dt must be a finite time step > 0 in seconds, got {dt!r}")
@@ -335,9 +356,13 @@ def to_nir(network: Any, params: dict | None = None, *, n_in: int | None = None,
         if kind in ("CubaLI", "CubaLIF") and conv.synapse != "euler":
             raise NIRError(f"node {name!r} ({kind}): convention {conv.name!r} jumps the current "
                            "by the input, which NIR's CubaLIF equation cannot say")
-        if kind in ("IF", "LIF", "CubaLIF") and conv.reset != "zero":
+        if kind in ("IF", "LIF", "CubaLIF") and conv.reset == "subtract_delayed":
             raise NIRError(f"node {name!r} ({kind}): a reset by subtraction one step late "
                            f"(convention {conv.name!r}) is a reset NIR cannot express")
+        if KINDS[kind].neuron and not conv.nir_equations:
+            raise NIRError(f"node {name!r} ({kind}): convention {conv.name!r} steps its neurons "
+                           "in a way NIR's equations cannot say (input gain 1, a subtracting "
+                           "reset, spikes from the last potential or counted)")
         fields = {f: np.asarray(params[name][f]) for f in KINDS[kind].params}
         nodes[name] = dataclasses.replace(node, **fields) if fields else node
     return nir.NIRGraph(nodes, list(network.graph.edges), type_check=False)

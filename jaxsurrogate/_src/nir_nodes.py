@@ -56,12 +56,26 @@ class Kind:
     state: Callable[[dict, dict, tuple, Any, Reading], dict] = lambda p, s, shape, dtype, r: {}
     taus: tuple[str, ...] = ()
 
+    @property
+    def neuron(self) -> bool:
+        """Whether the type is a neuron (NIR's neurons, and only they, have a resistance r)."""
+        return "r" in self.params
+
 
 # ---------------------------------------------------------------- neurons
 
 
+def _decay(tau, reading: Reading):
+    """What one step leaves of a potential without input (gain-one conventions)."""
+    if reading.integrator == "exact":
+        return jnp.exp(-reading.dt / tau)
+    return jnp.clip(1.0 - reading.dt / tau, 0.0, 1.0)  # Spyx's beta
+
+
 def _membrane(v, v_leak, tau, r, current, reading: Reading):
     """``tau dv/dt = (v_leak - v) + r I`` over one step, I held over the step."""
+    if reading.convention.gain == "one":  # v_leak is 0 (checked on reading)
+        return _decay(tau, reading) * v + current
     if reading.integrator == "exact":
         target = v_leak + r * current
         return target + (v - target) * jnp.exp(-reading.dt / tau)
@@ -71,6 +85,9 @@ def _membrane(v, v_leak, tau, r, current, reading: Reading):
 def _synapse_then_membrane(p, state, x, reading: Reading):
     """CubaLI(F)'s current and potential after one step (the file's convention)."""
     i, v, dt = state["i"], state["v"], reading.dt
+    if reading.convention.gain == "one":  # Spyx: I = alpha I + x, V = beta V + I
+        i_new = _decay(p["tau_syn"], reading) * i + x
+        return i_new, _decay(p["tau_mem"], reading) * v + i_new
     if reading.convention.synapse == "jump":  # Norse's LIFCell: jump, integrate, decay
         i_jump = i + p["w_in"] * x
         v_new = _membrane(v, p["v_leak"], p["tau_mem"], p["r"], i_jump, reading)
@@ -92,14 +109,31 @@ def _synapse_then_membrane(p, state, x, reading: Reading):
     return i_new, v_new
 
 
-def _spike_and_reset(v, p, state, reading: Reading):
-    """NIR's spike (v > v_threshold) and reset, with the reader's spike function."""
-    kw = dict(spike=reading.spike, alpha=reading.alpha)
-    if reading.convention.reset == "subtract_delayed":  # snnTorch: last step's spike
+def _spikes(v, p, reading: Reading):
+    """The spikes of potential ``v``: the reader's spike function (v > v_threshold),
+    or Sinabs's count floor(v / v_threshold) with that function's gradient."""
+    z, _ = fire(v, p["v_threshold"], reset="none", spike=reading.spike, alpha=reading.alpha)
+    if reading.convention.count == "floor":
+        count = jnp.where(v > 0, jnp.floor(v / p["v_threshold"]), 0.0)
+        z = z + lax.stop_gradient(count - z)
+    return z
+
+
+def _spike_and_reset(v, p, state, reading: Reading, floor: bool = False):
+    """The spike of the updated potential and the reset, as the convention has them."""
+    reset = reading.convention.reset
+    if reset == "subtract_delayed":  # snnTorch: last step's spike
         v = v - lax.stop_gradient(state["z"]) * p["v_threshold"]
-        z, _ = fire(v, p["v_threshold"], reset="none", **kw)
+        z = _spikes(v, p, reading)
         return z, v, {"z": z}
-    z, v = fire(v, p["v_threshold"], reset="zero", v_reset=p["v_reset"], **kw)
+    if reset == "subtract":  # Sinabs: this step's spikes, each takes a threshold
+        z = _spikes(v, p, reading)
+        v = v - z * p["v_threshold"]
+        if floor and reading.convention.if_floor:
+            v = jnp.maximum(v, -p["v_threshold"])
+        return z, v, {}
+    z, v = fire(v, p["v_threshold"], reset="zero", v_reset=p["v_reset"], spike=reading.spike,
+                alpha=reading.alpha)
     return z, v, {}
 
 
@@ -123,12 +157,18 @@ def _li(p, s, x, reading):
 
 
 def _lif(p, s, x, reading):
+    if reading.convention.spike == "before":  # Spyx: the last potential spikes
+        z = _spikes(s["v"], p, reading)
+        v = _membrane(s["v"], p["v_leak"], p["tau"], p["r"], x, reading) - z * p["v_threshold"]
+        return {"v": v}, z
     v = _membrane(s["v"], p["v_leak"], p["tau"], p["r"], x, reading)
     z, v, extra = _spike_and_reset(v, p, s, reading)
     return {"v": v, **extra}, z
 
 
 def _integrate(p, s, x, reading):
+    if reading.convention.gain == "one":
+        return s["v"] + x
     return s["v"] + reading.dt * p["r"] * x
 
 
@@ -138,7 +178,10 @@ def _i(p, s, x, reading):
 
 
 def _if(p, s, x, reading):
-    z, v, extra = _spike_and_reset(_integrate(p, s, x, reading), p, s, reading)
+    if reading.convention.spike == "before":
+        z = _spikes(s["v"], p, reading)
+        return {"v": _integrate(p, s, x, reading) - z * p["v_threshold"]}, z
+    z, v, extra = _spike_and_reset(_integrate(p, s, x, reading), p, s, reading, floor=True)
     return {"v": v, **extra}, z
 
 
@@ -148,6 +191,10 @@ def _cuba_li(p, s, x, reading):
 
 
 def _cuba_lif(p, s, x, reading):
+    if reading.convention.spike == "before":  # Spyx subtracts before the decay here
+        z = _spikes(s["v"], p, reading)
+        i, v = _synapse_then_membrane(p, {**s, "v": s["v"] - z * p["v_threshold"]}, x, reading)
+        return {"i": i, "v": v}, z
     i, v = _synapse_then_membrane(p, s, x, reading)
     z, v, extra = _spike_and_reset(v, p, s, reading)
     return {"i": i, "v": v, **extra}, z
