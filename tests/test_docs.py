@@ -4,7 +4,6 @@ every public name, and CI builds it with warnings as errors."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
