@@ -140,6 +140,28 @@ def resolve_surrogate(name: str, alpha: float | None = None) -> Surrogate:
 # Layers: Norse's feed-forward LIF and LI steps (dt = 1 ms, its defaults)
 
 
+INITS = ("fluctuation", "lecun")
+# js.init's input rate is measured on this many encoded training digits.
+INIT_DIGITS = 256
+
+
+def hidden_init(args: argparse.Namespace, data: Digits, *, in_axis: int = -2,
+                out_axis: int = -1) -> Callable[..., Array]:
+    """The hidden layer's weight initializer of ``--init``.
+
+    ``fluctuation``: ``js.init.fluctuation_driven`` for Norse's LIF neurons
+    (dt = 1 ms) driven at the rate the encoded training digits fire, the
+    targets (mean 0, threshold one std above) holding on average over the
+    ``--steps`` window from rest; ``lecun``: ``jax.nn.initializers.lecun_normal``.
+    """
+    if args.init == "lecun":
+        return jax.nn.initializers.lecun_normal(in_axis=in_axis, out_axis=out_axis)
+    spikes = encode(data.x_train[:INIT_DIGITS], args.steps, jax.random.key(args.seed),
+                    args.encoding)
+    return js.init.fluctuation_driven(neurons.LIFParameters(), rate=js.init.firing_rate(spikes),
+                                      window=args.steps, in_axis=in_axis, out_axis=out_axis)
+
+
 def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
               alpha: Any = None, potentials: bool = False) -> Any:
     """Spikes (T, B, N) of LIF neurons driven by input currents (T, B, N).
@@ -304,6 +326,11 @@ def parser(description: str, *,
                          "brighter than 0.1 spikes once, brighter ones earlier")
     ap.add_argument("--hidden", type=whole_number, default=128,
                     help="number of LIF neurons in the hidden layer")
+    ap.add_argument("--init", choices=INITS, default="fluctuation",
+                    help="the hidden layer's weights: fluctuation (js.init: the "
+                         "potential's mean 0 and spread 1, one std below threshold, "
+                         "for the training digits' input rate) or lecun (Flax's "
+                         "default); the readout's are lecun")
     ap.add_argument("--batch-size", type=whole_number, default=32,
                     help="digits per training step")
     ap.add_argument("--lr", type=positive_number, default=2e-3,
@@ -447,6 +474,7 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
         "steps": args.steps,
         "encoding": args.encoding,
         "hidden": args.hidden,
+        "init": args.init,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "alpha_schedule": args.alpha_schedule,

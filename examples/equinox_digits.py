@@ -25,12 +25,13 @@ import _digits as digits  # noqa: E402
 import _width as width  # noqa: E402
 
 
-def linear(n_in: int, n_out: int, key: jax.Array) -> eqx.nn.Linear:
-    """An ``eqx.nn.Linear`` started as Flax's and Haiku's are (lecun normal
-    weights, zero bias), so that the examples begin from the same statistics."""
+def linear(n_in: int, n_out: int, key: jax.Array, init: Any = None) -> eqx.nn.Linear:
+    """An ``eqx.nn.Linear`` started as Flax's and Haiku's are (zero bias, weights
+    from ``init`` of shape ``(out, in)``; None: lecun normal), so that the
+    examples begin from the same statistics."""
     layer = eqx.nn.Linear(n_in, n_out, key=key, dtype=jnp.float32)
-    weight = jax.nn.initializers.lecun_normal(in_axis=1, out_axis=0)(
-        key, (n_out, n_in), jnp.float32)
+    init = init or jax.nn.initializers.lecun_normal(in_axis=1, out_axis=0)
+    weight = init(key, (n_out, n_in), jnp.float32)
     return eqx.tree_at(lambda m: (m.weight, m.bias), layer,
                        (weight, jnp.zeros(n_out, jnp.float32)))
 
@@ -47,9 +48,10 @@ class SNN(eqx.Module):
     readout: eqx.nn.Linear
     cfg: digits.Config = eqx.field(static=True)
 
-    def __init__(self, hidden: int, cfg: digits.Config, key: jax.Array):
+    def __init__(self, hidden: int, cfg: digits.Config, key: jax.Array,
+                 hidden_init: Any = None):
         k_hidden, k_readout = jax.random.split(key)
-        self.hidden = linear(digits.N_INPUTS, hidden, k_hidden)
+        self.hidden = linear(digits.N_INPUTS, hidden, k_hidden, hidden_init)
         self.readout = linear(hidden, digits.N_CLASSES, k_readout)
         self.cfg = cfg
 
@@ -70,7 +72,8 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
                         width.alpha_schedule(args, surrogate, data))
-    model = SNN(args.hidden, cfg, jax.random.key(args.seed))
+    model = SNN(args.hidden, cfg, jax.random.key(args.seed),
+                digits.hidden_init(args, data, in_axis=-1, out_axis=-2))
     tx = optax.adam(args.lr)
     opt_state = tx.init(eqx.filter(model, eqx.is_array))
 

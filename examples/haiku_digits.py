@@ -25,7 +25,7 @@ import _digits as digits  # noqa: E402
 import _width as width  # noqa: E402
 
 
-def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
+def build(hidden: int, cfg: digits.Config, hidden_init: Any = None) -> hk.Transformed:
     """The network as a pure (init, apply) pair; apply needs no Haiku rng.
 
     ``apply(params, images, key, step)`` gives (logits, hidden spikes);
@@ -34,10 +34,13 @@ def build(hidden: int, cfg: digits.Config) -> hk.Transformed:
 
     def forward(images: jax.Array, key: jax.Array, step: Any = None,
                 potentials: bool = False) -> Any:
-        # Haiku's default init (truncated normal, std 1/sqrt(fan_in)) is
-        # Flax's lecun_normal: both examples start from the same statistics.
-        # Inputs are float32 spikes, so the layers compute in float32.
-        lin_hidden = hk.Linear(hidden, name="hidden")
+        # The hidden weights from --init, as in the other examples; the
+        # readout keeps Haiku's default (truncated normal, std 1/sqrt(fan_in),
+        # close to Flax's lecun_normal). Inputs are float32 spikes, so the
+        # layers compute in float32.
+        w_init = None if hidden_init is None else (
+            lambda shape, dtype: hidden_init(hk.next_rng_key(), shape, dtype))
+        lin_hidden = hk.Linear(hidden, w_init=w_init, name="hidden")
         lin_readout = hk.Linear(digits.N_CLASSES, name="readout")
         if potentials:
             return digits.hidden_potentials(lin_hidden, images, key, cfg)
@@ -51,7 +54,7 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
                         width.alpha_schedule(args, surrogate, data))
-    net = build(args.hidden, cfg)
+    net = build(args.hidden, cfg, digits.hidden_init(args, data))
     init_key = jax.random.key(args.seed)
     params = net.init(init_key, jnp.zeros((1, digits.N_INPUTS), jnp.float32),
                       init_key)

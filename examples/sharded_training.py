@@ -60,13 +60,14 @@ import _width as width  # noqa: E402
 Params = dict[str, dict[str, jax.Array]]
 
 
-def init_params(key: jax.Array, hidden: int) -> Params:
-    """Float32 weights with Flax's default init (lecun normal, zero bias)."""
+def init_params(key: jax.Array, hidden: int, hidden_init: Any) -> Params:
+    """Float32 weights, zero biases: the hidden layer's from ``hidden_init``, the
+    readout's lecun normal (Flax's default)."""
     k_hidden, k_readout = jax.random.split(key)
     init = jax.nn.initializers.lecun_normal()
     f32 = jnp.float32
     return {
-        "hidden": {"w": init(k_hidden, (digits.N_INPUTS, hidden), f32),
+        "hidden": {"w": hidden_init(k_hidden, (digits.N_INPUTS, hidden), f32),
                    "b": jnp.zeros((hidden,), f32)},
         "readout": {"w": init(k_readout, (hidden, digits.N_CLASSES), f32),
                     "b": jnp.zeros((digits.N_CLASSES,), f32)},
@@ -85,7 +86,7 @@ class Trainer:
     """Sharded train/eval steps over ``devices``, holding the state."""
 
     def __init__(self, devices: list[Any], args: argparse.Namespace,
-                 cfg: digits.Config):
+                 cfg: digits.Config, hidden_init: Any):
         self.mesh = Mesh(np.asarray(devices), ("data",))
         self.batch = NamedSharding(self.mesh, P("data"))
         self.replicated = NamedSharding(self.mesh, P())
@@ -96,7 +97,7 @@ class Trainer:
         repl, batch = self.replicated, self.batch
 
         def init(key: jax.Array) -> tuple[Params, optax.OptState]:
-            params = init_params(key, args.hidden)
+            params = init_params(key, args.hidden, hidden_init)
             return params, tx.init(params)
 
         def train_step(params, opt_state, images, labels, key_bits, step):
@@ -196,7 +197,7 @@ def train(args: argparse.Namespace, devices: list[Any],
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
                         width.alpha_schedule(args, surrogate, data))
-    trainer = Trainer(devices, args, cfg)
+    trainer = Trainer(devices, args, cfg, digits.hidden_init(args, data))
     history = digits.fit(
         trainer.step, trainer.evaluate, data, **digits.fit_flags(args),
         desc=f"{len(devices)} device(s)",

@@ -39,11 +39,13 @@ import _width as width  # noqa: E402
 class SNN(nnx.Module):
     """64 inputs -> LIF hidden layer -> leaky-integrator readout of 10."""
 
-    def __init__(self, hidden: int, cfg: digits.Config, *, rngs: nnx.Rngs):
+    def __init__(self, hidden: int, cfg: digits.Config, *, rngs: nnx.Rngs,
+                 hidden_init: Any = None):
         f32 = jnp.float32
         self.cfg = cfg  # static (no arrays): part of the graph definition
+        init = {} if hidden_init is None else {"kernel_init": hidden_init}
         self.hidden = nnx.Linear(digits.N_INPUTS, hidden, dtype=f32,
-                                 param_dtype=f32, rngs=rngs)
+                                 param_dtype=f32, rngs=rngs, **init)
         self.readout = nnx.Linear(hidden, digits.N_CLASSES, dtype=f32,
                                   param_dtype=f32, rngs=rngs)
 
@@ -89,7 +91,8 @@ def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
     surrogate = digits.resolve_surrogate(surrogate_name, alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
                         width.alpha_schedule(args, surrogate, data))
-    model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed))
+    model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed),
+                hidden_init=digits.hidden_init(args, data))
     optimizer = nnx.Optimizer(model, optax.adam(args.lr), wrt=nnx.Param)
     history = digits.fit(
         lambda x, y, k, s: train_step(model, optimizer, x, y, k, s),

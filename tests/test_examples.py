@@ -123,7 +123,7 @@ def test_train_digits_runs(tmp_path: Path) -> None:
             "--limit", "400", "--epochs", "2", "--steps", "8", "--no-progress",
             "--surrogate", "spyx.boxcar", "--encoding", "latency", "--out", str(tmp_path / "silent")],
         "diagnoses_and_schedules": [*TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
-                                    "--out", str(tmp_path / "diagnose")],
+                                    "--init", "lecun", "--out", str(tmp_path / "diagnose")],
         "unknown_surrogate_is_the_registry_s_message": ["--surrogate", "superspik"],
         "help_shows_each_default_once": ["--help"],
     }
@@ -142,6 +142,7 @@ def _trains_and_writes_outputs(runs: ExampleRuns, work: Path) -> None:
     metrics = check_outputs(work / "train", "super")
     assert metrics["alpha"] == 100.0  # Norse's default for "super"
     assert metrics["framework"] == "flax.nnx"
+    assert metrics["init"] == "fluctuation"
     assert "test accuracy" in proc.stdout
     assert "silent" not in proc.stderr
 
@@ -167,6 +168,7 @@ def _diagnoses_and_schedules(runs: ExampleRuns, work: Path) -> None:
                                rtol=1e-6)
     assert metrics["alpha"] is None
     assert metrics["alpha_schedule"] == "linear:10:100"
+    assert metrics["init"] == "lecun"
     assert len(metrics["window_fraction"]) == len(metrics["mean_g"]) == 2
     assert all(0 < f < 1 for f in metrics["window_fraction"])
     assert all(g > 0 for g in metrics["mean_g"])

@@ -16,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import jaxsurrogate as js
+
 for _module in ("flax", "optax", "sklearn", "matplotlib", "tqdm"):
     pytest.importorskip(_module, reason=f"the examples need {_module}: "
                         f"pip install -e '.[examples]'")
@@ -66,6 +68,24 @@ def test_hidden_potentials_are_what_the_threshold_sees(examples) -> None:
     assert width.diagnosis(argparse.Namespace(diagnose=False), cfg, None, data) is None
 
 
+def test_hidden_init_is_js_init_for_the_digits_rate(examples) -> None:
+    """--init fluctuation: js.init's weights for the encoded digits' rate over --steps,
+    read as (in, out) for Flax and Haiku and (out, in) for Equinox."""
+    digits, _ = examples
+    data = digits.load_digits(300)
+    args = argparse.Namespace(init="fluctuation", steps=8, seed=0, encoding="rate")
+    spikes = digits.encode(data.x_train[:digits.INIT_DIGITS], 8, jax.random.key(0), "rate")
+    _, sigma = js.init.weight_moments(rate=js.init.firing_rate(spikes), fan_in=64, window=8)
+    flax_w = digits.hidden_init(args, data)(jax.random.key(1), (64, 4000), jnp.float32)
+    eqx_w = digits.hidden_init(args, data, in_axis=-1, out_axis=-2)(
+        jax.random.key(1), (4000, 64), jnp.float32)
+    for w in (flax_w, eqx_w):
+        assert float(jnp.std(w)) == pytest.approx(float(sigma), rel=0.01)
+    lecun = digits.hidden_init(argparse.Namespace(init="lecun"), data)(
+        jax.random.key(1), (64, 4000), jnp.float32)
+    assert float(jnp.std(lecun)) == pytest.approx(1 / 8, rel=0.02)
+
+
 def _run(method, init, accuracy, layers=4):
     return {"method": method, "layers": layers, "init": init, "alphas": [1.0, 10.0, 3000.0],
             "test_accuracy": accuracy, "window_fraction": [[0.5]] * 3}
@@ -80,11 +100,14 @@ def test_the_sweep_s_goals_are_computed_as_stated(examples_sweep) -> None:
         _run("adaptive-two_std", "fluctuation", [0.96, 0.95, 0.96]),   # best below fixed's
         _run("fixed", "lecun", [0.50, 0.10, 0.10]),
         _run("adaptive-ds_atgo", "lecun", [0.50, 0.10, 0.10]),         # spread 0.4 > 0.13
+        _run("fixed", "lecun", [0.10, 0.10, 0.10], layers=8),
+        _run("adaptive-ds_atgo", "lecun", [0.10, 0.10, 0.10], layers=8),  # never trains
     ])
-    width = {(g["method"], g["init"]): g["met"] for g in summary["goal"]}
-    assert width == {("adaptive-ds_atgo", "fluctuation"): True,
-                     ("adaptive-two_std", "fluctuation"): False,
-                     ("adaptive-ds_atgo", "lecun"): False}
+    width = {(g["method"], g["init"], g["layers"]): g["met"] for g in summary["goal"]}
+    assert width == {("adaptive-ds_atgo", "fluctuation", 4): True,
+                     ("adaptive-two_std", "fluctuation", 4): False,
+                     ("adaptive-ds_atgo", "lecun", 4): False,
+                     ("adaptive-ds_atgo", "lecun", 8): False}
     depth = {g["method"]: (g["met"], g["worst_1_1000"]) for g in summary["depth_goal"]}
     # alpha 3000 lies outside 1..1000: fixed's 0.10 there does not count, its 0.60 does
     assert depth == {"fixed": (False, 0.60), "adaptive-ds_atgo": (True, 0.95),
