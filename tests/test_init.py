@@ -175,3 +175,11 @@ def test_layer_statistics_by_hand():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_the_initializer_runs_inside_jit():
+    """Flax and sharded set-ups initialize inside a trace: the kernel is computed eagerly."""
+    init = js.init.fluctuation_driven(rate=20.0, window=16)
+    traced = jax.jit(lambda k: init(k, (64, 128)))(jax.random.key(0))
+    # the same numbers, but for XLA fusing mu + sigma * noise into one rounding
+    np.testing.assert_allclose(traced, init(jax.random.key(0), (64, 128)), rtol=1e-6)

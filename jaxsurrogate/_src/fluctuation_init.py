@@ -105,14 +105,17 @@ def psp_moments(p: LIFParameters = LIFParameters(), dt: float = 0.001, *,
                          f"{_MAX_STEPS}; pass the time step the neurons really run at")
     shape = np.broadcast_shapes(np.shape(p.tau_syn_inv), np.shape(p.tau_mem_inv))
     dtype = jnp.result_type(float)
-    impulse = jnp.zeros((steps, *shape), dtype).at[0].set(1.0)
-    rest = jnp.zeros(shape, dtype)
-    quiet = p._replace(v_leak=jnp.zeros((), dtype), v_th=jnp.asarray(jnp.inf, dtype))
-    _, _, v = lif_feed_forward_scan(impulse, LIFFeedForwardState(rest, rest), quiet, dt,
-                                    potentials=True)
-    if window is None:
-        return dt * v.sum(0), dt * (v * v).sum(0)
-    return dt * jnp.cumsum(v, 0).mean(0), dt * jnp.cumsum(v * v, 0).mean(0)
+    # The kernel is a number even where an initializer runs under jit (Flax
+    # initializes inside a trace): evaluated now, from concrete parameters.
+    with jax.ensure_compile_time_eval():
+        impulse = jnp.zeros((steps, *shape), dtype).at[0].set(1.0)
+        rest = jnp.zeros(shape, dtype)
+        quiet = p._replace(v_leak=jnp.zeros((), dtype), v_th=jnp.asarray(jnp.inf, dtype))
+        _, _, v = lif_feed_forward_scan(impulse, LIFFeedForwardState(rest, rest), quiet, dt,
+                                        potentials=True)
+        if window is None:
+            return dt * v.sum(0), dt * (v * v).sum(0)
+        return dt * jnp.cumsum(v, 0).mean(0), dt * jnp.cumsum(v * v, 0).mean(0)
 
 
 def weight_moments(
