@@ -135,11 +135,11 @@ def test_layerwise_keeps_a_deep_stack_firing():
     assert rates[0] == pytest.approx(js.init.firing_rate(x))
     assert min(rates) > 5.0, rates
     rest = jnp.zeros((16, 64))
+    layer = jax.jit(lambda x, w: neurons.lif_feed_forward_scan(
+        x @ w, neurons.LIFFeedForwardState(rest, rest), LIF())[0])
     lecun = x
     for k in jax.random.split(jax.random.key(4), 6):
-        w = jax.random.normal(k, (64, 64)) / 8.0
-        lecun = neurons.lif_feed_forward_scan(lecun @ w, neurons.LIFFeedForwardState(rest, rest),
-                                              LIF())[0]
+        lecun = layer(lecun, jax.random.normal(k, (64, 64)) / 8.0)
     assert js.init.firing_rate(lecun) == 0.0  # the stack this initializer is for
 
 

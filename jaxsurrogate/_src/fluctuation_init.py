@@ -22,6 +22,7 @@ from ``v_leak``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -290,6 +291,13 @@ def firing_rate(spikes: Any, dt: float = 0.001) -> float:
     return float(spikes.mean() / dt)
 
 
+@functools.partial(jax.jit, static_argnames="dt")
+def _layer_spikes(x: Array, w: Array, p: LIFParameters, dt: float) -> Array:
+    """A dense LIF layer's spikes from rest (one compilation for a stack of equal layers)."""
+    rest = jnp.zeros((*x.shape[1:-1], w.shape[1]), x.dtype)
+    return lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt)[0]
+
+
 def layerwise(
     key: Array,
     spikes: Any,
@@ -349,8 +357,7 @@ def layerwise(
                              "feed a batch with spikes")
         w = fluctuation_driven(p, dt, rate=rate, mu_u=mu_u, xi=xi, window=window, dtype=dtype)(
             k, (x.shape[-1], int(n_out)))
-        rest = jnp.zeros((*x.shape[1:-1], int(n_out)), dtype)
-        x = lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt)[0]
+        x = _layer_spikes(x, w, p, dt)
         weights.append(w)
         rates.append(rate)
     return weights, rates
