@@ -320,6 +320,9 @@ def test_sinabs_counts_spikes_and_holds_if_at_minus_threshold():
                        v_threshold=np.ones(1)), r"v_leak = 0.2, which convention 'sinabs'"),
     ("spyx", nir.LIF(tau=np.ones(1), r=np.ones(1), v_leak=np.zeros(1), v_threshold=np.ones(1),
                      v_reset=np.full(1, -1.0)), "v_reset = -1, which convention 'spyx'"),
+    ("snntorch", nir.LIF(tau=np.ones(1), r=np.ones(1), v_leak=np.zeros(1),
+                         v_threshold=np.ones(1), v_reset=np.full(1, 0.5)),
+     "v_reset = 0.5, which convention 'snntorch'"),
 ])
 def test_what_a_peer_does_not_read_is_refused(convention, node, match):
     with pytest.raises(jn.NIRError, match=match):

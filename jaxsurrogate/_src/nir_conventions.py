@@ -43,10 +43,10 @@ class Convention:
             spikes where v > 0 (Sinabs's MultiSpike), with the spike function's
             surrogate gradient.
         reset: ``"zero"``: to v_reset on the spike's own step (NIR);
-            ``"subtract"``: ``v -= count * v_threshold`` on that step (v_reset
-            required to be 0); ``"subtract_delayed"``: ``v -= v_threshold`` one
-            step after the spike (snnTorch's default Leaky/Synaptic:
-            ``reset_delay=True``).
+            ``"subtract"``: ``v -= count * v_threshold`` on that step;
+            ``"subtract_delayed"``: ``v -= v_threshold`` one step after the
+            spike (snnTorch's default Leaky/Synaptic: ``reset_delay=True``).
+            A subtracting reset does not read v_reset: it must be 0.
         if_floor: an IF neuron's potential is held at ``>= -v_threshold``
             (Sinabs's IAF on import: ``min_v_mem = -spike_threshold``).
         refused: node types the library does not read (an error here, rather

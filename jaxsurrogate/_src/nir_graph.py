@@ -68,7 +68,7 @@ def _check_convention(name: str, kind: str, field: str, value: np.ndarray,
                       conv: Convention) -> None:
     """A field the convention's library does not read must not carry a meaning."""
     unread = (conv.gain == "one" and field == "v_leak") or (
-        conv.reset == "subtract" and field == "v_reset")
+        conv.reset != "zero" and field == "v_reset")
     if unread and np.any(value != 0):
         raise NIRError(f"node {name!r} ({kind}): {field} = {_some(value[value != 0])}, which "
                        f"convention {conv.name!r} does not read (that library takes it as 0): "

@@ -119,7 +119,7 @@ def _spikes(v, p, reading: Reading):
     return z
 
 
-def _spike_and_reset(v, p, state, reading: Reading, floor: bool = False):
+def _spike_and_reset(v, p, state, reading: Reading, integrate_and_fire: bool = False):
     """The spike of the updated potential and the reset, as the convention has them."""
     reset = reading.convention.reset
     if reset == "subtract_delayed":  # snnTorch: last step's spike
@@ -129,7 +129,7 @@ def _spike_and_reset(v, p, state, reading: Reading, floor: bool = False):
     if reset == "subtract":  # Sinabs: this step's spikes, each takes a threshold
         z = _spikes(v, p, reading)
         v = v - z * p["v_threshold"]
-        if floor and reading.convention.if_floor:
+        if integrate_and_fire and reading.convention.if_floor:
             v = jnp.maximum(v, -p["v_threshold"])
         return z, v, {}
     z, v = fire(v, p["v_threshold"], reset="zero", v_reset=p["v_reset"], spike=reading.spike,
@@ -181,7 +181,8 @@ def _if(p, s, x, reading):
     if reading.convention.spike == "before":
         z = _spikes(s["v"], p, reading)
         return {"v": _integrate(p, s, x, reading) - z * p["v_threshold"]}, z
-    z, v, extra = _spike_and_reset(_integrate(p, s, x, reading), p, s, reading, floor=True)
+    z, v, extra = _spike_and_reset(_integrate(p, s, x, reading), p, s, reading,
+                                   integrate_and_fire=True)
     return {"v": v, **extra}, z
 
 
