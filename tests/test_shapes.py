@@ -264,47 +264,56 @@ def test_only_heaviside_lacks_a_primitive():
 _WITH_PRIMITIVE = [(c, i) for c, i in zip(CASES, IDS) if js.primitive(js.get(c[0])) is not None]
 
 
-@pytest.mark.parametrize("name,a,p", [c for c, _ in _WITH_PRIMITIVE],
-                         ids=[i for _, i in _WITH_PRIMITIVE])
-def test_primitive_derivative_is_g(name, a, p):
-    prim = js.primitive(js.get(name))
+def test_primitive_derivative_is_g():
     x = jnp.asarray(SMOOTH_POINTS, jnp.float64)
-    s = (lambda x: prim(x, **p)) if a is None else (lambda x: prim(x, a, **p))
-    # One compiled program: dS/dx on the points, and S(0).
-    dsdx, at_zero = jax.jit(lambda x: (jax.vmap(jax.grad(s))(x), s(jnp.zeros((), x.dtype))))(x)
-    want = _ref_g(name, a, p, SMOOTH_POINTS)
-    np.testing.assert_allclose(np.asarray(dsdx), want, rtol=1e-10, atol=1e-13)
-    assert float(at_zero) == 0.0
+
+    def primitive_of(name, a, p):
+        prim = js.primitive(js.get(name))
+        return (lambda x: prim(x, **p)) if a is None else (lambda x: prim(x, a, **p))
+
+    # One compiled program: dS/dx on the points, and S(0), of every case.
+    results = jax.jit(lambda x: [
+        (jax.vmap(jax.grad(s))(x), s(jnp.zeros((), x.dtype)))
+        for s in (primitive_of(*case) for case, _ in _WITH_PRIMITIVE)])(x)
+    for (case, case_id), (dsdx, at_zero) in zip(_WITH_PRIMITIVE, results):
+        want = _ref_g(*case, SMOOTH_POINTS)
+        np.testing.assert_allclose(np.asarray(dsdx), want, rtol=1e-10, atol=1e-13,
+                                   err_msg=case_id)
+        assert float(at_zero) == 0.0, case_id
 
 
 LEARNABLE = sorted(n for n in REF if js.get(n).declaration.learnable)
 
 
-@pytest.mark.parametrize("name", LEARNABLE)
-def test_learn_alpha_cotangent_matches_finite_difference(name):
-    f = js.get(name)
-    prim = js.primitive(f)
-    assert prim is not None, f"{name} has alpha but no primitive"
-    a = max(REF[name][1])  # > 0 for every shape, > 1 for q_pseudo_spike
-    p = REF[name][2][-1]
+def test_learn_alpha_cotangent_matches_finite_difference():
     x = jnp.asarray(SMOOTH_POINTS, jnp.float64)
     ct = jnp.asarray(np.linspace(0.5, 2.0, x.size), jnp.float64)
-    kw = key_kwargs(f)
 
-    def loss(alpha):
-        return (ct * f(x, alpha, **p, learn_alpha=True, **kw)).sum()
+    def case(name):
+        f = js.get(name)
+        prim = js.primitive(f)
+        assert prim is not None, f"{name} has alpha but no primitive"
+        a = max(REF[name][1])  # > 0 for every shape, > 1 for q_pseudo_spike
+        return f, prim, a, REF[name][2][-1], 1e-6 * max(a, 1.0), key_kwargs(f)
 
-    h = 1e-6 * max(a, 1.0)
-    # One compiled program: the alpha cotangent, S at alpha +- h, and the
-    # x-gradient (unchanged by learn_alpha).
-    ga, s_above, s_below, gx = jax.jit(lambda alpha, h: (
-        jax.grad(loss)(alpha), prim(x, alpha + h, **p), prim(x, alpha - h, **p),
-        jax.grad(lambda x: f(x, alpha, **p, learn_alpha=True, **kw).sum())(x)))(
-            jnp.array(a, jnp.float64), jnp.array(h, jnp.float64))
-    fd = float(np.sum(np.asarray(ct) * (np.asarray(s_above) - np.asarray(s_below)) / (2 * h)))
-    np.testing.assert_allclose(float(ga), fd, rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(np.asarray(gx), _ref_g(name, a, p, SMOOTH_POINTS),
-                               rtol=1e-11, atol=1e-13)
+    cases = [case(name) for name in LEARNABLE]
+
+    def one(f, prim, a, p, h, kw):
+        alpha, h = jnp.array(a, jnp.float64), jnp.array(h, jnp.float64)
+        # the alpha cotangent, S at alpha +- h, and the x-gradient (unchanged
+        # by learn_alpha)
+        return (jax.grad(lambda al: (ct * f(x, al, **p, learn_alpha=True, **kw)).sum())(alpha),
+                prim(x, alpha + h, **p), prim(x, alpha - h, **p),
+                jax.grad(lambda x: f(x, alpha, **p, learn_alpha=True, **kw).sum())(x))
+
+    # One compiled program for every learnable shape.
+    results = jax.jit(lambda: [one(*c) for c in cases])()
+    for name, (f, prim, a, p, h, kw), (ga, s_above, s_below, gx) in zip(LEARNABLE, cases,
+                                                                        results):
+        fd = float(np.sum(np.asarray(ct) * (np.asarray(s_above) - np.asarray(s_below)) / (2 * h)))
+        np.testing.assert_allclose(float(ga), fd, rtol=1e-6, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(np.asarray(gx), _ref_g(name, a, p, SMOOTH_POINTS),
+                                   rtol=1e-11, atol=1e-13, err_msg=name)
 
 
 def test_aliases_point_to_the_same_maths():
