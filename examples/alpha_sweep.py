@@ -4,7 +4,9 @@ Trains the digits LIF network of ``train_digits.py`` (same data, encoding,
 Norse LIF/LI layers from ``_digits``, Adam) for every alpha of ``--alphas``,
 with one hidden layer and with ``--layers`` deeper stacks, from two
 initializations (``--inits``: ``fluctuation``, ``js.init.layerwise``'s
-fluctuation-driven weights, and ``lecun``, Flax's default), five ways:
+fluctuation-driven weights; ``calibrated``, the same with each layer's spread
+measured on the data, ``calibrate=True``; and ``lecun``, Flax's default), five
+ways:
 
 * ``fixed``: SuperSpike (Norse's ``super``) with that alpha throughout;
 * ``adaptive-ds_atgo``, ``adaptive-two_std``:
@@ -47,7 +49,8 @@ ALPHAS = (0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000)
 METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed")
 # The sweep's default: the methods the width goal is about, and Dspike.
 DEFAULT_METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike")
-INITS = ("fluctuation", "lecun")
+INITS = ("fluctuation", "calibrated", "lecun")
+LINE_STYLES = {"fluctuation": "-", "calibrated": ":", "lecun": "--"}
 # js.init's rates are measured on this many training digits.
 INIT_DIGITS = 256
 # The least best accuracy of a line that trains at all (chance is 0.1).
@@ -67,16 +70,18 @@ def init_params(key: jax.Array, layers: int, hidden: int, init: str,
                 images: jax.Array, args: argparse.Namespace) -> list[dict[str, jax.Array]]:
     """64 -> hidden x layers -> 10 with zero biases: Lecun-normal weights (Flax's
     default) or, for ``init="fluctuation"``, hidden weights from ``js.init.layerwise``
-    on the rate-coded ``images`` (the readout stays Lecun-normal: it does not spike)."""
+    on the rate-coded ``images`` (``"calibrated"``: with ``calibrate=True``; the
+    readout stays Lecun-normal: it does not spike)."""
     sizes = [digits.N_INPUTS] + [hidden] * layers + [digits.N_CLASSES]
     k_lecun, k_fluct, k_encode = jax.random.split(key, 3)
     lecun = jax.nn.initializers.lecun_normal()
     weights = [lecun(k, (n_in, n_out), jnp.float32) for k, n_in, n_out in
                zip(jax.random.split(k_lecun, len(sizes) - 1), sizes[:-1], sizes[1:])]
-    if init == "fluctuation":
+    if init in ("fluctuation", "calibrated"):
         spikes = digits.encode(images, args.steps, k_encode, "rate")
         weights[:-1] = js.init.layerwise(k_fluct, spikes, [hidden] * layers,
-                                         mu_u=args.init_mu_u, xi=args.init_xi)[0]
+                                         mu_u=args.init_mu_u, xi=args.init_xi,
+                                         calibrate=init == "calibrated")[0]
     return [{"w": w, "b": jnp.zeros(w.shape[1], jnp.float32)} for w in weights]
 
 
@@ -218,14 +223,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                          "met": (line["spread"] <= fixed["spread"] / 3
                                  and line["best"] >= fixed["best"]
                                  and line["best"] >= TRAINS)})
-    # The depth goal (fluctuation-driven init, deeper than one layer): best
-    # >= 0.97 and no alpha in 1..1000 below 0.90.
+    # The depth goal (js.init's weights, deeper than one layer): best >= 0.97
+    # and no alpha in 1..1000 below 0.90.
     depth_goal = []
     for line in lines.values():
-        if line["init"] == "fluctuation" and line["layers"] > 1:
+        if line["init"] != "lecun" and line["layers"] > 1:
             inside = [m for a, m in zip(line["alphas"], line["mean"]) if 1 <= a <= 1000]
             depth_goal.append({"method": line["method"], "layers": line["layers"],
-                               "best": line["best"], "worst_1_1000": min(inside, default=None),
+                               "init": line["init"], "best": line["best"], "worst_1_1000": min(inside, default=None),
                                "met": bool(inside) and line["best"] >= 0.97
                                and min(inside) >= 0.90})
     return {"lines": lines, "goal": goal, "depth_goal": depth_goal}
@@ -270,7 +275,8 @@ def markdown(summary: dict[str, Any], settings: dict[str, Any]) -> str:
     for g in summary.get("depth_goal", []):
         verdict = "met" if g["met"] else "not met"
         worst = "none" if g["worst_1_1000"] is None else f"{g['worst_1_1000']:.3f}"
-        out.append(f"- depth, {g['method']}, {g['layers']} hidden layers, fluctuation init: best "
+        out.append(f"- depth, {g['method']}, {g['layers']} hidden layers, "
+                   f"{g.get('init', 'fluctuation')} init: best "
                    f"{g['best']:.3f} (goal >= 0.97), lowest for alpha in 1..1000 {worst} "
                    f"(goal >= 0.90): goal {verdict}.")
     out.append("")
@@ -290,18 +296,18 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     axes = fig.subplots(1 + rates, len(depths), squeeze=False)
     for ax, layers in zip(axes[0], depths):
         for line in _sorted([l for l in lines if l["layers"] == layers]):
-            i, dashed = METHODS.index(line["method"]), line["init"] == "lecun"
-            label = line["method"] + (" (lecun init)" if dashed else "")
+            i, init = METHODS.index(line["method"]), line["init"]
+            label = line["method"] + ("" if init == "fluctuation" else f" ({init} init)")
             ax.plot(line["alphas"], line["mean"], marker="o", color=f"C{i}", label=label,
-                    linestyle="--" if dashed else "-", alpha=0.6 if dashed else 1.0)
+                    linestyle=LINE_STYLES[init], alpha=0.6 if init == "lecun" else 1.0)
             ax.fill_between(line["alphas"], line["min"], line["max"], color=f"C{i}",
-                            alpha=0.05 if dashed else 0.15)
+                            alpha=0.15 if init == "fluctuation" else 0.05)
         ax.set(xscale="log", ylim=(0, 1), xlabel="alpha", ylabel="test accuracy",
                title=f"{layers} hidden LIF layer{'s' if layers > 1 else ''}")
         ax.grid(alpha=0.3)
     for ax, layers in zip(axes[1] if rates else [], depths):
         ax.set_ylim(bottom=0)
-        for init, style in zip(INITS, ("-", "--")):
+        for init, style in LINE_STYLES.items():
             line = next((l for l in lines if l["layers"] == layers and l["init"] == init
                          and "start_rates" in l), None)
             if line is not None:

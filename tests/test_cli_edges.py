@@ -101,7 +101,7 @@ def test_the_examples_refuse_bad_numbers_at_parse_time(argv, words, examples, ca
     (["--seeds", "0"], "argument --seeds: expected a whole number >= 1, got '0'"),
     (["--epochs", "0"], "argument --epochs: expected a whole number >= 1"),
     (["--methods", "fixed,sigmoid"], "argument --methods: expected one of fixed, "),
-    (["--inits", "xavier"], "argument --inits: expected one of fluctuation, lecun, got 'xavier'"),
+    (["--inits", "xavier"], "argument --inits: expected one of fluctuation, calibrated, lecun, got 'xavier'"),
     (["--init-xi", "0"], "argument --init-xi: expected a finite number > 0"),
 ])
 def test_the_alpha_sweep_refuses_bad_lists_before_loading_data(argv, words, examples, capsys,

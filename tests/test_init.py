@@ -183,3 +183,26 @@ def test_the_initializer_runs_inside_jit():
     traced = jax.jit(lambda k: init(k, (64, 128)))(jax.random.key(0))
     # the same numbers, but for XLA fusing mu + sigma * noise into one rounding
     np.testing.assert_allclose(traced, init(jax.random.key(0), (64, 128)), rtol=1e-6)
+
+
+def test_calibrate_gives_each_layer_the_targeted_spread_on_the_batch():
+    """The potential is linear in the weights: the solved scale hits the target exactly.
+    Correlated input (a shared pattern) spreads it more than the formulas assume."""
+    k_pattern, k_x = jax.random.split(jax.random.key(5))
+    pattern = jax.random.uniform(k_pattern, (100, 1, 64)) < 0.3
+    x = (pattern & jax.random.bernoulli(k_x, 0.4, (100, 16, 64))).astype(jnp.float32)
+    free = LIF(v_th=np.inf)
+    rest = jnp.zeros((16, 64))
+    for calibrate in (False, True):
+        weights, _ = js.init.layerwise(jax.random.key(6), x, [64, 64], mu_u=0.2, xi=2.0,
+                                       calibrate=calibrate)
+        spreads, inputs = [], x
+        for w in weights:
+            state = neurons.LIFFeedForwardState(rest, rest)
+            v = neurons.lif_feed_forward_scan(inputs @ w, state, free, potentials=True)[2]
+            spreads.append(float(np.std(np.asarray(v, np.float64))))
+            inputs = neurons.lif_feed_forward_scan(inputs @ w, state, LIF())[0]
+        if calibrate:
+            np.testing.assert_allclose(spreads, [0.4, 0.4], rtol=1e-4)  # (1 - 0.2) / 2
+        else:
+            assert spreads[0] > 0.6, spreads  # the shared pattern's correlations

@@ -298,6 +298,34 @@ def _layer_spikes(x: Array, w: Array, p: LIFParameters, dt: float) -> Array:
     return lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt)[0]
 
 
+@functools.partial(jax.jit, static_argnames="dt")
+def _potentials(x: Array, w: Array, p: LIFParameters, dt: float) -> Array:
+    """A dense LIF layer's potentials from rest, without a threshold."""
+    rest = jnp.zeros((*x.shape[1:-1], w.shape[1]), x.dtype)
+    quiet = p._replace(v_th=jnp.asarray(jnp.inf, x.dtype))
+    return lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), quiet, dt,
+                                 potentials=True)[2]
+
+
+def _calibrated(x: Array, w: Array, p: LIFParameters, dt: float, target: float,
+                layer: int) -> Array:
+    """``w`` with its deviations from the mean scaled by the c > 0 at which the
+    potential's measured spread is ``target``. The potential is linear in the
+    weights: v = v_mean + c v_dev, so Var(v) is a quadratic in c."""
+    mean = jnp.mean(w)
+    v_mean = np.asarray(_potentials(x, jnp.full_like(w, mean), p, dt), np.float64).ravel()
+    v_dev = np.asarray(_potentials(x, w - mean, p, dt), np.float64).ravel()
+    a = np.var(v_dev)
+    b = 2 * np.mean((v_mean - v_mean.mean()) * (v_dev - v_dev.mean()))
+    c0 = np.var(v_mean) - target**2
+    if a == 0 or b * b - 4 * a * c0 < 0:
+        raise ValueError(f"layer {layer}: no scale of its weights' spread gives the potential "
+                         f"a spread of {target:g} on this batch (the mean weight alone spreads "
+                         "it more, or its inputs never spike); lower mu_u or xi")
+    c = (-b + np.sqrt(b * b - 4 * a * c0)) / (2 * a)
+    return (mean + c * (w - mean)).astype(w.dtype)
+
+
 def layerwise(
     key: Array,
     spikes: Any,
@@ -308,6 +336,7 @@ def layerwise(
     mu_u: float = 0.0,
     xi: float = 1.0,
     window: int | None | str = "sequence",
+    calibrate: bool = False,
     dtype: Any = jnp.float32,
 ) -> tuple[list[Array], list[float]]:
     """Weights for a stack of dense LIF layers, each from the rate measured below it.
@@ -316,6 +345,14 @@ def layerwise(
     data's own input rate; the data then runs through that layer (Norse's
     ``lif_feed_forward_scan``), and its measured output rate sets the next
     layer's weights, and so on up the stack.
+
+    The formulas assume independent Poisson inputs of one rate; real inputs
+    (pixels of unequal, correlated rates, spikes of a layer below) spread the
+    potential otherwise. ``calibrate=True`` measures it instead: each layer's
+    weight deviations from their mean are scaled so that the potential, run
+    without a threshold on the batch, spreads as targeted (its standard
+    deviation over time, batch and neurons ``(v_th - mu_u) / xi``), as
+    LSUV-style initializations do from data.
 
     Args:
         key: the PRNG key of the weights.
@@ -328,6 +365,8 @@ def layerwise(
         window: ``"sequence"``: the targets hold on average over the batch's
             T steps from rest (a short sequence never reaches the stationary
             state); an int: over that many steps; None: stationary.
+        calibrate: scale each layer's weight deviations to the spread measured
+            on the batch.
         dtype: the weights' dtype.
 
     Returns:
@@ -357,6 +396,9 @@ def layerwise(
                              "feed a batch with spikes")
         w = fluctuation_driven(p, dt, rate=rate, mu_u=mu_u, xi=xi, window=window, dtype=dtype)(
             k, (x.shape[-1], int(n_out)))
+        if calibrate:
+            target = (np.asarray(p.v_th, np.float64) - mu_u) / xi
+            w = _calibrated(x, w, p, dt, float(np.mean(target)), layer)
         x = _layer_spikes(x, w, p, dt)
         weights.append(w)
         rates.append(rate)
