@@ -10,7 +10,9 @@ same loss as benchmarks/fire_memory.py). Variants, in one process:
 * ``full``: ``neurons.lif_feed_forward_scan(policy="full")`` (BPTT through
   ``fire``);
 * ``checkpoint``: ``policy="checkpoint"`` (segments of ceil(sqrt(T)) steps,
-  recomputed in the backward pass).
+  recomputed in the backward pass);
+* ``inside``: ``policy="checkpoint"`` with ``input_weights=``: the dense layer
+  inside each step, so that no sequence of currents is made or kept.
 
 Memory is ``memory_analysis().temp_size_in_bytes`` of the compiled
 ``jax.jit(jax.grad(loss))`` (deterministic); time is the median of paired
@@ -52,12 +54,16 @@ def variants(final_state=False):
 
     p = neurons.LIFParameters(method="super", alpha=ALPHA)
 
-    def scan(policy):
+    def scan(policy, inside=False):
         def loss(w, x):
-            currents = jnp.einsum("tbi,io->tbo", x, w)
             zeros = jnp.zeros((x.shape[1], w.shape[1]), x.dtype)
-            z, last = neurons.lif_feed_forward_scan(
-                currents, neurons.LIFFeedForwardState(zeros, zeros), p, DT, policy=policy)
+            state = neurons.LIFFeedForwardState(zeros, zeros)
+            if inside:  # (in, out) here, Norse's (out, in) there
+                z, last = neurons.lif_feed_forward_scan(x, state, p, DT, policy=policy,
+                                                        input_weights=w.T)
+            else:
+                z, last = neurons.lif_feed_forward_scan(
+                    jnp.einsum("tbi,io->tbo", x, w), state, p, DT, policy=policy)
             if final_state:
                 return jnp.mean(last.v ** 2)
             return jnp.mean((z.mean(0) - 0.05) ** 2)
@@ -66,7 +72,8 @@ def variants(final_state=False):
     if final_state:
         return {"full": scan("full"), "checkpoint": scan("checkpoint")}
     return {"composition": lif_loss(compose(lambda x: js.threshold(x, "super", ALPHA))),
-            "full": scan("full"), "checkpoint": scan("checkpoint")}
+            "full": scan("full"), "checkpoint": scan("checkpoint"),
+            "inside": scan("checkpoint", inside=True)}
 
 
 def _inputs(T, batch, n_in, n_out):
@@ -155,23 +162,27 @@ def markdown(res):
         "paired repeats of one training-gradient call; the gradient difference is relative "
         "to the composition's largest entry.",
         "",
-        "| layer | T | composition MiB | full MiB | checkpoint MiB | checkpoint / composition "
-        "| full s | checkpoint s | checkpoint / full time | max grad diff |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| layer | T | composition MiB | full MiB | checkpoint MiB | inside MiB "
+        "| checkpoint / composition | inside / composition | full s | checkpoint s | inside s "
+        "| inside / full time | max grad diff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["rows"]:
         m, s = r["temp_mib"], r["seconds"]
         lines.append(
             f"| {r['layer']} | {r['T']} | {m['composition']:.1f} | {m['full']:.1f} | "
-            f"{m['checkpoint']:.1f} | {m['checkpoint'] / m['composition']:.2f} | "
-            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['checkpoint'] / s['full']:.2f} | "
-            f"{max(r['grad_max_rel_diff'].values()):.1e} |")
+            f"{m['checkpoint']:.1f} | {m['inside']:.1f} | "
+            f"{m['checkpoint'] / m['composition']:.2f} | {m['inside'] / m['composition']:.2f} | "
+            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['inside']:.3f} | "
+            f"{s['inside'] / s['full']:.2f} | {max(r['grad_max_rel_diff'].values()):.1e} |")
     lines += [
         "",
         "With the loss on every step's spikes, arrays of the whole sequence live outside "
         "the scan: the dense layer's currents (computed for all T at once), the spikes and "
         "their cotangents, each T x batch x hidden; a policy changes only what the scan "
-        "keeps inside (`full`: `fire`'s one residual per step). What each policy keeps on "
+        "keeps inside (`full`: `fire`'s one residual per step). `inside` moves the dense "
+        "layer into the checkpointed scan (`input_weights=`): no sequence of currents, "
+        "nor of their cotangents, is made. What each policy keeps on "
         f"its own, with the loss on the final state ({res['largest_layer']}):",
         "",
         "| T | full MiB | checkpoint MiB | checkpoint / full |",
@@ -191,7 +202,7 @@ def plot(res, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"composition": "C0", "full": "C1", "checkpoint": "C2"}
+    colors = {"composition": "C0", "full": "C1", "checkpoint": "C2", "inside": "C3"}
     layers = sorted({r["layer"] for r in res["rows"]})
     fig, axes = plt.subplots(1, len(layers) + 1, figsize=(4.2 * (len(layers) + 1), 3.4),
                              layout="constrained")

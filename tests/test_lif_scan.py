@@ -161,3 +161,51 @@ def test_the_policies_agree_bit_for_bit(every):
     grads = jax.jit(lambda: [jax.grad(lambda w: _loss(f(w, xs, 0.3, False)))(w_in)
                              for f in (full, checkpointed)])()
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("policy,every", POLICIES)
+def test_weights_inside_the_step_are_the_dense_layer_outside(policy, every):
+    xs, w_in, _ = _data()
+    s = n.LIFFeedForwardState(v=jnp.zeros((xs.shape[1], w_in.shape[0])),
+                              i=jnp.zeros((xs.shape[1], w_in.shape[0])))
+
+    def loss(w, xs, p, inside):
+        kw = dict(input_weights=w) if inside else {}
+        z, last, v = n.lif_feed_forward_scan(xs if inside else xs @ w.T, s, p, policy=policy,
+                                             every=every, potentials=True, **kw)
+        return (z * jnp.arange(1, len(xs) + 1)[:, None, None]).sum() + (v**2).sum() + last.i.sum()
+
+    grad = jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2)), static_argnums=3)
+    outside, inside = grad(w_in, xs, P, False), grad(w_in, xs, P, True)
+    for want, got in zip(jax.tree.leaves(outside), jax.tree.leaves(inside)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_weights_inside_keep_no_sequence_of_currents():
+    # 784 -> 256, batch 64, T = 400, the loss on every step's spikes: with the
+    # weights outside, the currents and their cotangent are [T, 64, 256]
+    # arrays; inside a checkpointed scan, a segment's are recomputed.
+    steps, batch, n_in, n_out = 400, 64, 784, 256
+    s = n.LIFFeedForwardState(v=jnp.zeros((batch, n_out)), i=jnp.zeros((batch, n_out)))
+
+    def temp_bytes(inside):
+        def loss(w, xs):
+            z, _ = (n.lif_feed_forward_scan(xs, s, policy="checkpoint", input_weights=w)
+                    if inside else n.lif_feed_forward_scan(xs @ w.T, s, policy="checkpoint"))
+            return jnp.mean((z.mean(0) - 0.05) ** 2)
+        compiled = jax.jit(jax.grad(loss)).lower(
+            jax.ShapeDtypeStruct((n_out, n_in), jnp.float32),
+            jax.ShapeDtypeStruct((steps, batch, n_in), jnp.float32)).compile()
+        return compiled.memory_analysis().temp_size_in_bytes
+
+    sequence = steps * batch * n_out * 4  # one float32 [T, 64, 256] array
+    assert temp_bytes(True) < temp_bytes(False) - sequence
+
+
+def test_input_weights_must_fit():
+    s = n.LIFFeedForwardState(v=jnp.zeros(3), i=jnp.zeros(3))
+    with pytest.raises(ValueError, match=r"input_weights of shape \(2, 3\) does not fit: "
+                                         r"Norse's layout is \(out, in\), here \(3, 2\)"):
+        n.lif_feed_forward_scan(jnp.ones((4, 2)), s, input_weights=jnp.ones((2, 3)))
+    with pytest.raises(TypeError, match="input_weights"):
+        n.lif_feed_forward_scan(jnp.ones((4, 2)), s, input_weights=jnp.ones((3, 2), jnp.int32))

@@ -23,7 +23,14 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxsurrogate._src.lif import li_feed_forward_step, lif_feed_forward_step, lif_step
+from jaxsurrogate._src import validation
+from jaxsurrogate._src.lif import (
+    _linear,
+    _weights,
+    li_feed_forward_step,
+    lif_feed_forward_step,
+    lif_step,
+)
 from jaxsurrogate._src.lif_types import LIFParameters, LIParameters
 
 POLICIES = ("full", "checkpoint")
@@ -105,14 +112,18 @@ def lif_feed_forward_scan(
     key: Any = None,
     residual_dtype: Any = None,
     potentials: bool = False,
+    input_weights: Any = None,
 ) -> tuple[Any, ...]:
     r"""``lif_feed_forward_step`` over a whole sequence, with a memory policy.
 
     .. math::
         (z_t, s_t) = \mathrm{step}(x_t, s_{t-1}), \qquad t = 1 \ldots T
 
+    or, with ``input_weights`` W, :math:`\mathrm{step}(W x_t, s_{t-1})`.
+
     Args:
-        inputs: the input currents, time-major ``[T, ...]``.
+        inputs: the input currents, time-major ``[T, ...]``; with
+            ``input_weights``, the inputs ``[T, ..., in]`` they weight.
         state: ``LIFFeedForwardState(v, i)`` before the first step.
         p: the parameters.
         dt: the Euler time step (s).
@@ -126,6 +137,9 @@ def lif_feed_forward_scan(
         key: a PRNG key for a stochastic ``p.method``, split into one per step.
         residual_dtype: passed to each step's :func:`fire`.
         potentials: also return the potentials ``v`` after each step.
+        input_weights: ``(out, in)`` (Norse's layout): the layer's weights,
+            applied inside each step, so that no ``[T, ..., out]`` array of
+            currents is made or kept (a checkpointed segment recomputes them).
 
     Returns:
         ``(spikes [T, ...], final state)``, and ``v [T, ...]`` with
@@ -145,10 +159,26 @@ def lif_feed_forward_scan(
         a loop; Chen et al., "Training deep nets with sublinear memory cost"
         (2016) for the checkpoint segments.
     """
+    weigh = _weighing("lif_feed_forward_scan", inputs, state, input_weights)
     return _spiking_scan(
         "lif_feed_forward_scan",
-        lambda x, s, k: lif_feed_forward_step(x, s, p, dt, key=k, residual_dtype=residual_dtype),
+        lambda x, s, k: lif_feed_forward_step(weigh(x), s, p, dt, key=k,
+                                              residual_dtype=residual_dtype),
         inputs, state, key, potentials, policy, every, checkpoint_policy)
+
+
+def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> Any:
+    """The step's input map: identity, or ``x @ W.T`` with W checked against the input
+    and the state (Norse's ``(out, in)`` layout), in the step's float dtype."""
+    if weights is None:
+        return lambda x: x
+    arrays = {"inputs": validation.floating_array(inputs, name, "inputs"),
+              "state.v": validation.floating_array(state.v, name, "state.v")}
+    w = validation.floating_array(weights, name, "input_weights")
+    dtype = jnp.result_type(*arrays.values())
+    n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
+    _weights(name, "input_weights", w, arrays["inputs"][0], n_out)
+    return lambda x: _linear(x, w, dtype)
 
 
 def lif_scan(
