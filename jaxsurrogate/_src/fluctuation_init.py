@@ -366,7 +366,7 @@ def layerwise(
             T steps from rest (a short sequence never reaches the stationary
             state); an int: over that many steps; None: stationary.
         calibrate: scale each layer's weight deviations to the spread measured
-            on the batch.
+            on the batch (with per-neuron thresholds, to their mean's target).
         dtype: the weights' dtype.
 
     Returns:
