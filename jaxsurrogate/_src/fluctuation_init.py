@@ -169,6 +169,14 @@ def weight_moments(
         Rossbroich, Gygax and Zenke (2022), eqs. 7-8; stork's
         ``FluctuationDrivenNormalInitializer``.
     """
+    return _weight_moments(psp_moments(p, dt, window=window), p, rate=rate, fan_in=fan_in,
+                           mu_u=mu_u, xi=xi, share=share, total_fan_in=total_fan_in)
+
+
+def _weight_moments(eps: tuple[Any, Any], p: LIFParameters, *, rate: Any, fan_in: int,
+                    mu_u: float, xi: float, share: float,
+                    total_fan_in: int | None) -> tuple[Array, Array]:
+    """:func:`weight_moments` from the kernel's moments ``eps = (eps_bar, eps_hat)``."""
     nu = _positive("rate", rate)
     n = _positive("fan_in", fan_in)
     n_total = n if total_fan_in is None else _positive("total_fan_in", total_fan_in)
@@ -178,7 +186,7 @@ def weight_moments(
     share = _positive("share", share)
     if np.any(share > 1):
         raise ValueError(f"share must be in (0, 1], got {share.tolist()}")
-    eps_bar, eps_hat = (np.asarray(e, np.float64) for e in psp_moments(p, dt, window=window))
+    eps_bar, eps_hat = (np.asarray(e, np.float64) for e in eps)
     v_leak = np.asarray(p.v_leak, np.float64)
     distance = np.asarray(p.v_th, np.float64) - np.asarray(mu_u, np.float64)
     if not np.all(np.isfinite(distance)) or np.any(distance <= 0):
@@ -247,6 +255,8 @@ def fluctuation_driven(
         Rossbroich, Gygax and Zenke (2022); stork's
         ``FluctuationDrivenNormalInitializer``.
     """
+    eps = psp_moments(p, dt, window=window)  # once: the kernel does not depend on the shape
+
     def init(key: Array, shape: Sequence[int], dtype: Any = dtype) -> Array:
         shape = tuple(int(d) for d in shape)
         ins, outs = _axes(in_axis, len(shape), "in_axis"), _axes(out_axis, len(shape), "out_axis")
@@ -254,15 +264,13 @@ def fluctuation_driven(
             raise ValueError(f"in_axis {in_axis} and out_axis {out_axis} overlap for a "
                              f"weight of shape {shape}")
         fan_in = int(np.prod([d for a, d in enumerate(shape) if a not in outs]))
-        mu_w, sigma_w = weight_moments(p, dt, rate=rate, fan_in=fan_in, mu_u=mu_u, xi=xi,
-                                       share=share, total_fan_in=total_fan_in, window=window)
+        moments = _weight_moments(eps, p, rate=rate, fan_in=fan_in, mu_u=mu_u, xi=xi,
+                                  share=share, total_fan_in=total_fan_in)
         # per-neuron moments lie along the output axes
-        along = [1] * len(shape)
-        for a in outs:
-            along[a] = shape[a]
-        mu_w, sigma_w = (np.reshape(np.broadcast_to(m, [shape[a] for a in outs])
-                                    if np.ndim(m) else m, along if np.ndim(m) else ())
-                         for m in (mu_w, sigma_w))
+        along = [shape[a] if a in outs else 1 for a in range(len(shape))]
+        mu_w, sigma_w = (m if np.ndim(m) == 0 else
+                         np.reshape(np.broadcast_to(m, [shape[a] for a in outs]), along)
+                         for m in moments)
         noise = jax.random.normal(key, shape, dtype)
         return (jnp.asarray(mu_w, dtype) + jnp.asarray(sigma_w, dtype) * noise).astype(dtype)
 
@@ -292,19 +300,18 @@ def firing_rate(spikes: Any, dt: float = 0.001) -> float:
 
 
 @functools.partial(jax.jit, static_argnames="dt")
-def _layer_spikes(x: Array, w: Array, p: LIFParameters, dt: float) -> Array:
-    """A dense LIF layer's spikes from rest (one compilation for a stack of equal layers)."""
+def _dense_lif(x: Array, w: Array, p: LIFParameters, dt: float) -> tuple[Array, Array]:
+    """A dense LIF layer's spikes and potentials from rest (one compilation for a
+    stack of equal layers)."""
     rest = jnp.zeros((*x.shape[1:-1], w.shape[1]), x.dtype)
-    return lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt)[0]
+    spikes, _, v = lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), p, dt,
+                                         potentials=True)
+    return spikes, v
 
 
-@functools.partial(jax.jit, static_argnames="dt")
 def _potentials(x: Array, w: Array, p: LIFParameters, dt: float) -> Array:
     """A dense LIF layer's potentials from rest, without a threshold."""
-    rest = jnp.zeros((*x.shape[1:-1], w.shape[1]), x.dtype)
-    quiet = p._replace(v_th=jnp.asarray(jnp.inf, x.dtype))
-    return lif_feed_forward_scan(x @ w, LIFFeedForwardState(rest, rest), quiet, dt,
-                                 potentials=True)[2]
+    return _dense_lif(x, w, p._replace(v_th=jnp.asarray(jnp.inf, x.dtype)), dt)[1]
 
 
 def _calibrated(x: Array, w: Array, p: LIFParameters, dt: float, target: float,
@@ -399,7 +406,7 @@ def layerwise(
         if calibrate:
             target = (np.asarray(p.v_th, np.float64) - mu_u) / xi
             w = _calibrated(x, w, p, dt, float(np.mean(target)), layer)
-        x = _layer_spikes(x, w, p, dt)
+        x = _dense_lif(x, w, p, dt)[0]
         weights.append(w)
         rates.append(rate)
     return weights, rates
