@@ -23,9 +23,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxsurrogate._src import validation
 from jaxsurrogate._src.lif import (
+    _floats,
     _linear,
+    _weight_arrays,
     _weights,
     li_feed_forward_step,
     lif_feed_forward_step,
@@ -172,10 +173,8 @@ def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> Any:
     and the state (Norse's ``(out, in)`` layout), in the step's float dtype."""
     if weights is None:
         return lambda x: x
-    arrays = {"inputs": validation.floating_array(inputs, name, "inputs"),
-              "state.v": validation.floating_array(state.v, name, "state.v")}
-    w = validation.floating_array(weights, name, "input_weights")
-    dtype = jnp.result_type(*arrays.values())
+    arrays, dtype = _floats(name, inputs=inputs, **{"state.v": state.v})
+    w = _weight_arrays(name, input_weights=weights)["input_weights"]
     n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
     _weights(name, "input_weights", w, arrays["inputs"][0], n_out)
     return lambda x: _linear(x, w, dtype)
