@@ -51,8 +51,6 @@ METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike", "annealed"
 DEFAULT_METHODS = ("fixed", "adaptive-ds_atgo", "adaptive-two_std", "dspike")
 INITS = ("fluctuation", "calibrated", "lecun")
 LINE_STYLES = {"fluctuation": "-", "calibrated": ":", "lecun": "--"}
-# js.init's rates are measured on this many training digits.
-INIT_DIGITS = 256
 # The least best accuracy of a line that trains at all (chance is 0.1).
 TRAINS = 0.5
 ADAPTIVE = {"adaptive-ds_atgo": "ds_atgo", "adaptive-two_std": "two_std"}
@@ -152,7 +150,7 @@ def train(method: str, layers: int, init: str, seed: int, alphas: np.ndarray,
     alpha_arr = jnp.asarray(alphas, jnp.float32)
     # The same initial weights and data order for every alpha: a paired comparison.
     params = init_params(jax.random.key(seed), layers, args.hidden, init,
-                         data.x_train[:INIT_DIGITS], args)
+                         data.x_train[:digits.INIT_DIGITS], args)
     at_start = start_statistics(params, data.x_test, jax.random.key(seed + 1), args.steps)
     params = jax.tree.map(lambda a: jnp.broadcast_to(a, (len(alphas), *a.shape)), params)
     opt_state = jax.vmap(tx.init)(params)
