@@ -2,11 +2,11 @@
 
 grad, jit, vmap, grad-of-grad, lax.scan, jax.checkpoint, forward mode (jvp,
 jacfwd, hessian), one compilation for many alphas, vmap over alpha, per-neuron
-alpha arrays, and the dtype contract. Values, jit-equals-eager, compilation
-and dtypes are checked for every name and preset; the transforms (vmap,
-grad-of-grad, scan, checkpoint, forward mode) for every maths and one preset
-of each library (``tests.helpers.every_maths``): a preset changes only
-constants and H(0).
+alpha arrays, and the dtype contract. Values, compilation and dtypes are
+checked for every name and preset; jit-equals-eager (the suite's one pass of
+eager kernels) and the transforms (vmap, grad-of-grad, scan, checkpoint,
+forward mode) for every maths and one preset of each library
+(``tests.helpers.every_maths``): a preset changes only constants and H(0).
 """
 
 from __future__ import annotations
