@@ -1,14 +1,15 @@
-"""Runs one example script several times in one Python process, each run as
+"""Runs example scripts one after another in one Python process, each run as
 ``python examples/<script> ARGS...`` would: ``sys.argv`` set, the script run as
-``__main__``, its stdout and stderr captured, its exit status the one Python
-would give (``sys.exit(str)`` prints the string and gives 1; an uncaught
-exception prints its traceback and gives 1).
+``__main__`` with its folder first on ``sys.path``, its stdout and stderr
+captured, its exit status the one Python would give (``sys.exit(str)`` prints
+the string and gives 1; an uncaught exception prints its traceback and gives 1).
 
-Used by tests/helpers.run_example_runs: one process per example instead of
-one per run, so the imports (JAX, Flax, scikit-learn, matplotlib) happen once.
+Used by tests/test_examples.ExampleRuns: one process for many runs of the
+examples instead of one each, so the imports (JAX, Flax, Haiku, Equinox,
+scikit-learn, matplotlib) happen once.
 
-Usage: python run_example_process.py SCRIPT SPEC.json RESULT.json, where SPEC
-maps run names to argument lists; RESULT maps them to
+Usage: python run_example_process.py SPEC.json RESULT.json, where SPEC maps
+run names to ``[script, *args]``; RESULT maps them to
 {"returncode", "stdout", "stderr"}.
 """
 
@@ -44,10 +45,12 @@ def _run(script: Path, args: list[str]) -> dict:
 
 
 def main() -> None:
-    script, spec, result = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    sys.path.insert(0, str(script.parent))  # as `python script` puts it first
+    spec, result = Path(sys.argv[1]), Path(sys.argv[2])
     runs = json.loads(spec.read_text())
-    result.write_text(json.dumps({name: _run(script, args) for name, args in runs.items()}))
+    folders = {str(Path(script).parent) for script, *_ in runs.values()}
+    sys.path[:0] = sorted(folders)  # as `python script` puts its folder first
+    result.write_text(json.dumps({name: _run(Path(script), args)
+                                  for name, (script, *args) in runs.items()}))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""The examples, each run as a user runs it (a subprocess) in a tiny setting.
+"""The examples, each run as a user runs it (``python examples/<script> ARGS``;
+one process runs them one after another, see tests/run_example_process.py) in
+a tiny setting.
 
 Tiny means 400 digits, 2 epochs of 9 steps, 8 time steps and a large learning
 rate: enough for the loss to fall, small enough for seconds per run.
@@ -18,9 +20,10 @@ import pytest
 import jaxsurrogate as js
 from tests.helpers import import_from
 
-for _module in ("flax", "haiku", "optax", "sklearn", "matplotlib", "tqdm"):
+for _module in ("flax", "haiku", "equinox", "optax", "sklearn", "matplotlib", "tqdm"):
     pytest.importorskip(_module, reason=f"the examples need {_module}: "
                         f"pip install -e '.[examples]'")
+pytest.importorskip("nir", reason="the NIR example needs nir: pip install -e '.[nir]'")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -58,26 +61,73 @@ def run_example(script: str, *args: str, env: dict[str, str] | None = None,
 
 
 class ExampleRuns:
-    """Several runs of one example script in one process (tests/run_example_process.py),
-    each as ``python examples/<script> ARGS`` would run; the imports happen once."""
+    """Runs of the examples, ``name -> [script, *args]``, one after another in one
+    process (tests/run_example_process.py), each as ``python <script> ARGS``
+    would run; the imports happen once."""
 
-    def __init__(self, script: str, runs: dict[str, list[str]], work: Path) -> None:
-        self.script = script
+    def __init__(self, runs: dict[str, list[str]], work: Path) -> None:
+        self.scripts = {name: Path(script).name for name, (script, *_) in runs.items()}
+        self.work = work
         spec, result = work / "spec.json", work / "result.json"
         spec.write_text(json.dumps(runs))
         proc = subprocess.run(
             [sys.executable, str(ROOT / "tests" / "run_example_process.py"),
-             str(EXAMPLES / script), str(spec), str(result)],
-            capture_output=True, text=True, env=_environment(None), cwd=ROOT, timeout=900)
+             str(spec), str(result)],
+            capture_output=True, text=True, env=_environment(None), cwd=ROOT, timeout=1800)
         _checked("run_example_process.py", proc, 0)
         self._results = json.loads(result.read_text())
 
     def __getitem__(self, name: str) -> subprocess.CompletedProcess:
-        return subprocess.CompletedProcess([self.script], **self._results[name])
+        return subprocess.CompletedProcess([self.scripts[name]], **self._results[name])
 
     def get(self, name: str, returncode: int = 0) -> subprocess.CompletedProcess:
         """The run called ``name``; fails with its output unless it exited ``returncode``."""
-        return _checked(self.script, self[name], returncode)
+        return _checked(self.scripts[name], self[name], returncode)
+
+
+def example_run_table(work: Path) -> dict[str, list[str]]:
+    """Every example run that test_example_runs checks,
+    ``name -> [script, *args]``; a run writes its files under ``work/<name>``."""
+    def run(script: str, *args: str) -> list[str]:
+        return [str(EXAMPLES / script), *args]
+
+    quick = ["--limit", "400", "--epochs", "1", "--steps", "4", "--no-progress"]
+    runs = {
+        "trains_and_writes_outputs": run("train_digits.py", *TINY),
+        "compare_prints_a_row_per_norse_method": run("train_digits.py", *quick, "--compare"),
+        # Latency coding gives each pixel at most one spike: from a Lecun start,
+        # too weak for these neurons to reach the threshold, and at the default
+        # learning rate the hidden layer stays silent (js.init's start, sized
+        # for that rate, fires).
+        "silent_hidden_layer_is_warned_about": run(
+            "train_digits.py", "--limit", "400", "--epochs", "2", "--steps", "8",
+            "--no-progress", "--init", "lecun", "--surrogate", "spyx.boxcar",
+            "--encoding", "latency"),
+        "diagnoses_and_schedules": run("train_digits.py", *TINY, "--diagnose",
+                                       "--alpha-schedule", "linear:10:100",
+                                       "--init", "lecun"),
+        "unknown_surrogate_is_the_registry_s_message": run("train_digits.py", "--surrogate",
+                                                           "superspik"),
+        "help_shows_each_default_once": run("train_digits.py", "--help"),
+        "haiku_with_a_preset": run("haiku_digits.py", *TINY, "--surrogate", "snntorch.atan"),
+        # Two alphas, one seed, one short epoch, two hidden layers; then the
+        # table and plot re-rendered from the first run's JSON alone.
+        "alpha_sweep": run("alpha_sweep.py", "--alphas", "1,100", "--layers", "2",
+                           "--seeds", "1", "--epochs", "1", "--methods", "adaptive-ds_atgo",
+                           "--inits", "fluctuation", "--steps", "4", "--limit", "200",
+                           "--hidden", "16"),
+        "alpha_sweep_again": run("alpha_sweep.py", "--from-json",
+                                 str(work / "alpha_sweep" / "sweep.json")),
+        "equinox_with_a_spikingjelly_preset": run("equinox_digits.py", *TINY, "--surrogate",
+                                                  "spikingjelly.atan"),
+        "nir_roundtrip": run("nir_roundtrip.py", "--limit", "200", "--epochs", "1",
+                             "--steps", "4"),
+    }
+    for name, args in runs.items():
+        if name not in ("unknown_surrogate_is_the_registry_s_message",
+                        "help_shows_each_default_once"):
+            args += ["--out", str(work / name)]
+    return runs
 
 
 def check_outputs(out: Path, surrogate: str) -> dict:
@@ -109,39 +159,26 @@ def png_width(path: Path) -> int:
     return int.from_bytes(path.read_bytes()[16:20], "big")
 
 
-def test_train_digits_runs(tmp_path: Path) -> None:
-    """Every run of train_digits.py below, in one process; each check reported."""
-    quick = ["--limit", "400", "--epochs", "1", "--steps", "4", "--no-progress"]
-    runs = {
-        "trains_and_writes_outputs": [*TINY, "--out", str(tmp_path / "train")],
-        "compare_prints_a_row_per_norse_method": [*quick, "--compare",
-                                                  "--out", str(tmp_path / "compare")],
-        # Latency coding gives each pixel at most one spike: from a Lecun start,
-        # too weak for these neurons to reach the threshold, and at the default
-        # learning rate the hidden layer stays silent (js.init's start, sized
-        # for that rate, fires).
-        "silent_hidden_layer_is_warned_about": [
-            "--limit", "400", "--epochs", "2", "--steps", "8", "--no-progress", "--init",
-            "lecun", "--surrogate", "spyx.boxcar", "--encoding", "latency",
-            "--out", str(tmp_path / "silent")],
-        "diagnoses_and_schedules": [*TINY, "--diagnose", "--alpha-schedule", "linear:10:100",
-                                    "--init", "lecun", "--out", str(tmp_path / "diagnose")],
-        "unknown_surrogate_is_the_registry_s_message": ["--surrogate", "superspik"],
-        "help_shows_each_default_once": ["--help"],
-    }
-    done = ExampleRuns("train_digits.py", runs, tmp_path)
+def test_example_runs(tmp_path: Path) -> None:
+    """Every run of example_run_table in one process; each run's check reported.
+
+    A check is the function ``_<run name>`` below; a run without one (the
+    sweep's re-rendering) is read by the check before it."""
+    runs = ExampleRuns(example_run_table(tmp_path), tmp_path)
+    checks = [name for name in runs.scripts if f"_{name}" in globals()]
+    assert len(checks) >= len(runs.scripts) - 1, checks
     failed = []
-    for name in runs:
+    for name in checks:
         try:
-            globals()[f"_{name}"](done, tmp_path)
+            globals()[f"_{name}"](runs, tmp_path / name)
         except AssertionError as err:
             failed.append(f"{name}: {err}")
     assert not failed, "\n\n".join(failed)
 
 
-def _trains_and_writes_outputs(runs: ExampleRuns, work: Path) -> None:
+def _trains_and_writes_outputs(runs: ExampleRuns, out: Path) -> None:
     proc = runs.get("trains_and_writes_outputs")
-    metrics = check_outputs(work / "train", "super")
+    metrics = check_outputs(out, "super")
     assert metrics["alpha"] == 100.0  # Norse's default for "super"
     assert metrics["framework"] == "flax.nnx"
     assert metrics["init"] == "fluctuation"
@@ -149,20 +186,20 @@ def _trains_and_writes_outputs(runs: ExampleRuns, work: Path) -> None:
     assert "silent" not in proc.stderr
 
 
-def _compare_prints_a_row_per_norse_method(runs: ExampleRuns, work: Path) -> None:
+def _compare_prints_a_row_per_norse_method(runs: ExampleRuns, out: Path) -> None:
     proc = runs.get("compare_prints_a_row_per_norse_method")
-    table = (work / "compare" / "compare.md").read_text()
+    table = (out / "compare.md").read_text()
     assert table.strip() in proc.stdout
     rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
     methods = list(js.NORSE_METHODS)
     assert [r.split("|")[1].strip() for r in rows] == methods
     for m in methods:
-        assert (work / "compare" / m / "metrics.json").is_file()
+        assert (out / m / "metrics.json").is_file()
 
 
-def _diagnoses_and_schedules(runs: ExampleRuns, work: Path) -> None:
+def _diagnoses_and_schedules(runs: ExampleRuns, out: Path) -> None:
     runs.get("diagnoses_and_schedules")
-    metrics = json.loads((work / "diagnose" / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
     # 300 training digits, batch 32: 9 steps an epoch, 18 in all (0 to 17);
     # alpha at each epoch's last step (8, 17) of the linear schedule 10 -> 100,
     # which ends at 100.
@@ -175,25 +212,53 @@ def _diagnoses_and_schedules(runs: ExampleRuns, work: Path) -> None:
     assert all(0 < f < 1 for f in metrics["window_fraction"])
     assert all(g > 0 for g in metrics["mean_g"])
     assert "window_x" not in metrics
-    assert (work / "diagnose" / "window.png").read_bytes().startswith(PNG_MAGIC)
+    assert (out / "window.png").read_bytes().startswith(PNG_MAGIC)
 
 
-def test_haiku_example_with_a_preset(tmp_path: Path) -> None:
-    run_example("haiku_digits.py", *TINY, "--surrogate", "snntorch.atan",
-                "--out", str(tmp_path))
-    metrics = check_outputs(tmp_path, "snntorch.atan")
+def _haiku_with_a_preset(runs: ExampleRuns, out: Path) -> None:
+    runs.get("haiku_with_a_preset")
+    metrics = check_outputs(out, "snntorch.atan")
     assert metrics["framework"] == "haiku"
 
 
-def test_equinox_example_with_a_spikingjelly_preset(tmp_path: Path) -> None:
-    pytest.importorskip("equinox", reason="the Equinox example needs equinox: "
-                        "pip install -e '.[examples]'")
-    proc = run_example("equinox_digits.py", *TINY, "--surrogate",
-                       "spikingjelly.atan", "--out", str(tmp_path))
-    metrics = check_outputs(tmp_path, "spikingjelly.atan")
+def _equinox_with_a_spikingjelly_preset(runs: ExampleRuns, out: Path) -> None:
+    proc = runs.get("equinox_with_a_spikingjelly_preset")
+    metrics = check_outputs(out, "spikingjelly.atan")
     assert metrics["framework"] == "equinox"
     assert metrics["alpha"] == 2.0  # SpikingJelly's ATan default
     assert "test accuracy" in proc.stdout
+
+
+def _alpha_sweep(runs: ExampleRuns, out: Path) -> None:
+    """Two alphas, one seed, one short epoch, two hidden layers: the files;
+    then the same table and plot from the JSON alone."""
+    again = out.parent / "alpha_sweep_again"
+    runs.get("alpha_sweep")
+    result = json.loads((out / "sweep.json").read_text())
+    assert [(r["method"], r["layers"], r["init"]) for r in result["runs"]] == [
+        ("adaptive-ds_atgo", 2, "fluctuation")]
+    for run in result["runs"]:
+        # one compilation trains both alphas (alpha is a traced, vmapped operand)
+        assert run["compilations"] == 1 and run["finite"]
+        assert run["alphas"] == [1.0, 100.0]
+        assert np.shape(run["window_fraction"]) == (2, run["layers"])
+        assert all(0 <= a <= 1 for a in run["test_accuracy"])
+        assert len(run["start_statistics"]) == 2
+        assert all(0 <= s["silent_fraction"] <= 1 for s in run["start_statistics"])
+    line = result["lines"]["adaptive-ds_atgo/2/fluctuation"]
+    mean = np.asarray(line["mean"])
+    assert line["spread"] == pytest.approx(mean.max() - mean.min())
+    assert line["best"] == pytest.approx(mean.max())
+    assert [g["met"] for g in result["depth_goal"]] == [
+        line["best"] >= 0.97 and mean.min() >= 0.90]
+    table = (out / "sweep.md").read_text()
+    # the accuracy table and the window table, one row each per method and init
+    assert table.count("| adaptive-ds_atgo | 2 | fluctuation |") == 2
+    assert "| 2 | fluctuation |" in table  # the rates before training
+    assert (out / "sweep.png").read_bytes().startswith(PNG_MAGIC)
+    # the table and plot re-render from the JSON alone
+    runs.get("alpha_sweep_again")
+    assert (again / "sweep.md").read_text() == table
 
 
 def test_sharded_example_uses_8_devices_and_matches_one_device(
@@ -224,16 +289,16 @@ def test_sharded_example_uses_8_devices_and_matches_one_device(
     assert png_width(tmp_path / "learning_curves.png") > png_width(tmp_path / "raster.png")
 
 
-def _silent_hidden_layer_is_warned_about(runs: ExampleRuns, work: Path) -> None:
+def _silent_hidden_layer_is_warned_about(runs: ExampleRuns, out: Path) -> None:
     proc = runs.get("silent_hidden_layer_is_warned_about")
     assert "warning: the hidden layer was silent after epoch 1" in proc.stderr
     assert "silent in 2 of 2 epochs" in proc.stderr
-    metrics = json.loads((work / "silent" / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["silent_epochs"] == [1, 2]
     assert metrics["hidden_spikes_per_epoch"] == [0, 0]
 
 
-def _unknown_surrogate_is_the_registry_s_message(runs: ExampleRuns, work: Path) -> None:
+def _unknown_surrogate_is_the_registry_s_message(runs: ExampleRuns, out: Path) -> None:
     proc = runs.get("unknown_surrogate_is_the_registry_s_message", returncode=1)
     with pytest.raises(js.UnknownSurrogateError) as err:
         js.get("superspik")
@@ -241,7 +306,7 @@ def _unknown_surrogate_is_the_registry_s_message(runs: ExampleRuns, work: Path) 
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-def _help_shows_each_default_once(runs: ExampleRuns, work: Path) -> None:
+def _help_shows_each_default_once(runs: ExampleRuns, out: Path) -> None:
     proc = runs.get("help_shows_each_default_once")
     text = " ".join(proc.stdout.split())
     assert text.count("runs/train_digits") == 1, text
@@ -266,9 +331,9 @@ def test_the_process_runner_reports_as_python_would(tmp_path: Path) -> None:
         "if sys.argv[1] == 'exit': sys.exit('stopped')\n"
         "if sys.argv[1] == 'raise': raise RuntimeError('boom')\n"
         "if sys.argv[1] == 'code': sys.exit(3)\n")
-    runs = {name: [name] for name in ("ok", "exit", "raise", "code", "ok2")}
-    shared = ExampleRuns(str(script), runs, tmp_path)
-    for name, args in runs.items():
+    runs = {name: [str(script), name] for name in ("ok", "exit", "raise", "code", "ok2")}
+    shared = ExampleRuns(runs, tmp_path)
+    for name, (_, *args) in runs.items():
         alone = subprocess.run([sys.executable, str(script), *args], capture_output=True,
                                text=True, cwd=ROOT)
         got = shared[name]
@@ -357,12 +422,10 @@ def test_encodings(digits) -> None:
         digits.encode(images, 5, jax.random.key(0), "phase")
 
 
-def test_nir_roundtrip_trains_writes_and_runs_in_norse(tmp_path: Path) -> None:
-    pytest.importorskip("nir", reason="pip install -e '.[nir]'")
-    run_example("nir_roundtrip.py", "--limit", "200", "--epochs", "1", "--steps", "4",
-                "--out", str(tmp_path))
-    result = json.loads((tmp_path / "nir_roundtrip.json").read_text())
-    assert (tmp_path / "network.nir").is_file()
+def _nir_roundtrip(runs: ExampleRuns, out: Path) -> None:
+    runs.get("nir_roundtrip")
+    result = json.loads((out / "nir_roundtrip.json").read_text())
+    assert (out / "network.nir").is_file()
     assert result["file_read_back_here_equal"] is True
     assert 0.0 <= result["test_accuracy"] <= 1.0
     try:

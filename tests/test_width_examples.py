@@ -1,15 +1,13 @@
 """The width tools in the digits examples: --diagnose, --alpha-schedule, and the sweep.
 
-Each script runs as a user runs it (a subprocess) in a tiny setting; the
-shared helpers are checked in process against closed forms.
+The shared helpers, checked in process against closed forms; the scripts run
+as a user runs them in tests/test_examples.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -23,7 +21,7 @@ for _module in ("flax", "optax", "sklearn", "matplotlib", "tqdm"):
                         f"pip install -e '.[examples]'")
 
 from tests.helpers import import_from  # noqa: E402
-from tests.test_examples import EXAMPLES, PNG_MAGIC, ExampleRuns  # noqa: E402
+from tests.test_examples import EXAMPLES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -142,42 +140,3 @@ def test_alpha_schedule_flag(examples) -> None:
         schedule("linear:1:2", name="heaviside")
     with pytest.raises(SystemExit, match="not both"):
         schedule("linear:1:2", alpha=3.0)
-
-
-def test_alpha_sweep_tiny(tmp_path: Path) -> None:
-    """Two alphas, one seed, one short epoch, two hidden layers: the files."""
-    again = tmp_path / "again"
-    # Both runs in one process; the second re-renders the first's JSON.
-    runs = ExampleRuns("alpha_sweep.py", {
-        "sweep": ["--alphas", "1,100", "--layers", "2", "--seeds", "1", "--epochs", "1",
-                  "--methods", "adaptive-ds_atgo", "--inits", "fluctuation", "--steps", "4",
-                  "--limit", "200",
-                  "--hidden", "16", "--out", str(tmp_path)],
-        "again": ["--from-json", str(tmp_path / "sweep.json"), "--out", str(again)],
-    }, tmp_path)
-    runs.get("sweep")
-    result = json.loads((tmp_path / "sweep.json").read_text())
-    assert [(r["method"], r["layers"], r["init"]) for r in result["runs"]] == [
-        ("adaptive-ds_atgo", 2, "fluctuation")]
-    for run in result["runs"]:
-        # one compilation trains both alphas (alpha is a traced, vmapped operand)
-        assert run["compilations"] == 1 and run["finite"]
-        assert run["alphas"] == [1.0, 100.0]
-        assert np.shape(run["window_fraction"]) == (2, run["layers"])
-        assert all(0 <= a <= 1 for a in run["test_accuracy"])
-        assert len(run["start_statistics"]) == 2
-        assert all(0 <= s["silent_fraction"] <= 1 for s in run["start_statistics"])
-    line = result["lines"]["adaptive-ds_atgo/2/fluctuation"]
-    mean = np.asarray(line["mean"])
-    assert line["spread"] == pytest.approx(mean.max() - mean.min())
-    assert line["best"] == pytest.approx(mean.max())
-    assert [g["met"] for g in result["depth_goal"]] == [
-        line["best"] >= 0.97 and mean.min() >= 0.90]
-    table = (tmp_path / "sweep.md").read_text()
-    # the accuracy table and the window table, one row each per method and init
-    assert table.count("| adaptive-ds_atgo | 2 | fluctuation |") == 2
-    assert "| 2 | fluctuation |" in table  # the rates before training
-    assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
-    # the table and plot re-render from the JSON alone
-    runs.get("again")
-    assert (again / "sweep.md").read_text() == table
