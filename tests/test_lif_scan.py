@@ -143,7 +143,7 @@ def test_checkpointing_keeps_less_memory():
 def test_scans_refuse_what_they_cannot_run():
     s = n.LIFFeedForwardState(v=jnp.zeros(2), i=jnp.zeros(2))
     with pytest.raises(ValueError, match="lif_feed_forward_scan: policy must be one of"):
-        n.lif_feed_forward_scan(jnp.ones((3, 2)), s, policy="sltt")
+        n.lif_feed_forward_scan(jnp.ones((3, 2)), s, policy="spikes")
     with pytest.raises(ValueError, match="every must be a whole number of steps >= 1, got 0"):
         n.lif_feed_forward_scan(jnp.ones((3, 2)), s, policy="checkpoint", every=0)
     with pytest.raises(ValueError, match="policy='full' keeps every step"):

@@ -231,7 +231,7 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         ct_v_reset = None
         if reset == "zero":
             ct_v = ct_v_next * (1 - z_r)
-            ct_v_reset = _sum_to(ct_v_next * z_r, v_reset.shape)
+            ct_v_reset = _sum_to(ct_v_next * z_r, jnp.shape(v_reset))
             if not detach:
                 ct_z = ct_z + ct_v_next * _reset_gap(x, v_th_b, _broadcast(v_reset, x.shape))
         elif reset == "subtract":
@@ -244,9 +244,9 @@ def _reverse_step(spike: _Spike, reset: str, detach: bool, residual_dtype: Any):
         ct_x, *ct_alpha = pull(ct_z)
         ct_v = ct_v + ct_x
         ct_v_th = -ct_x if ct_v_th is None else ct_v_th - ct_x
-        ct_alpha = _sum_to(ct_alpha[0], alpha.shape) if ct_alpha else None
+        ct_alpha = _sum_to(ct_alpha[0], jnp.shape(alpha)) if ct_alpha else None
         no_ct = (None,) * len(traced)
-        return ct_v, _sum_to(ct_v_th, v_th.shape), ct_v_reset, ct_alpha, no_ct, None
+        return ct_v, _sum_to(ct_v_th, jnp.shape(v_th)), ct_v_reset, ct_alpha, no_ct, None
 
     step.defvjp(forward, backward)
     return step

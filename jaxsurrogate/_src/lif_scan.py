@@ -13,6 +13,16 @@ backward pass keeps:
   ``T / every + every`` steps' worth instead of ``T``. ``checkpoint_policy``
   (a ``jax.checkpoint_policies`` entry) may keep some residuals inside a
   segment, e.g. ``save_only_these_names(neurons.RESIDUAL_NAME)``.
+- ``"sltt"`` (``lif_feed_forward_scan`` only): SLTT, spatial learning
+  through time (Meng et al., ICCV 2023), an approximation of the gradient:
+  the gradient of the state carried from one step to the next is cut, as
+  their neuron detaches its membrane (``self.v.detach()``); each step's input
+  keeps its path to that step's spikes, membrane and new state. The backward
+  pass recomputes the steps in time order, each with its own small vector-
+  Jacobian product, and sums the weights' and parameters' gradients as it
+  goes: it keeps the initial state and nothing per step. The forward values
+  are the loop's, bit for bit; the state before the first step gets no
+  gradient.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from jaxsurrogate._src.lif import (
 )
 from jaxsurrogate._src.lif_types import LIFParameters, LIParameters
 
-POLICIES = ("full", "checkpoint")
+POLICIES = ("full", "checkpoint", "sltt")
 
 
 def _length(name: str, inputs: Any) -> int:
@@ -45,13 +55,27 @@ def _length(name: str, inputs: Any) -> int:
     return shape[0]
 
 
-def _segment_length(name: str, policy: str, every: Any, steps: int) -> int | None:
+def _segment_length(name: str, policy: str, every: Any, steps: int,
+                    checkpoint_policy: Any = None) -> int | None:
     if policy not in POLICIES:
         raise ValueError(f"{name}: policy must be one of {POLICIES}, got {policy!r}")
+    if policy == "sltt" and name != "lif_feed_forward_scan":
+        # Norse's recurrent step adds this step's input to the current after
+        # the membrane update, and the LI readout integrates it over later
+        # steps: with the carry's gradient cut, the inputs and weights would
+        # get no gradient at all.
+        raise ValueError(f"{name}: policy='sltt' is for lif_feed_forward_scan, whose "
+                         "input reaches the same step's spikes; here the input acts only "
+                         "through the state carried to later steps, whose gradient SLTT cuts")
+    if policy == "sltt" and (every is not None or checkpoint_policy is not None):
+        raise ValueError(f"{name}: every= and checkpoint_policy= are the checkpoint "
+                         "policy's; policy='sltt' keeps no step to recompute from")
     if policy == "full":
         if every is not None:
             raise ValueError(f"{name}: every= is the checkpoint policy's segment length; "
                              "policy='full' keeps every step")
+        return None
+    if policy == "sltt":
         return None
     if every is None:
         # The divisor of T nearest sqrt(T) within a factor 2 (no remainder
@@ -88,17 +112,100 @@ def _scan(name: str, step: Any, state: Any, xs: Any, steps: int, policy: str, ev
 
 
 def _spiking_scan(name: str, step: Any, inputs: Any, state: Any, key: Any, potentials: bool,
-                  policy: str, every: Any, checkpoint_policy: Any) -> tuple[Any, ...]:
-    """A LIF scan: ``step(x, state, key) -> (z, state)`` over ``inputs``, a key per step."""
+                  policy: str, every: Any, checkpoint_policy: Any,
+                  params: Any = None) -> tuple[Any, ...]:
+    """A LIF scan: ``step(x, state, key, params) -> (z, state)`` over ``inputs``, a key
+    per step; ``params`` (the parameters and weights) are what "sltt" differentiates."""
     steps = _length(name, inputs)
+    _segment_length(name, policy, every, steps, checkpoint_policy)
     keys = None if key is None else jax.random.split(key, steps)
 
-    def body(s, xs):
-        z, s = step(xs[0], s, xs[1])
-        return s, (z, s.v) if potentials else z
+    def output(z, s):
+        return (z, s.v) if potentials else z
 
-    state, ys = _scan(name, body, state, (inputs, keys), steps, policy, every, checkpoint_policy)
+    if policy == "sltt":
+        ys, state = _sltt(lambda x, s, k, ps: (lambda z, s: (output(z, s), s))(
+            *step(x, s, k, ps)), inputs, state, keys, params)
+    else:
+        def body(s, xs):
+            z, s = step(xs[0], s, xs[1], params)
+            return s, output(z, s)
+
+        state, ys = _scan(name, body, state, (inputs, keys), steps, policy, every,
+                          checkpoint_policy)
     return (ys[0], state, ys[1]) if potentials else (ys, state)
+
+
+def _is_float(leaf: Any) -> bool:
+    return jnp.issubdtype(jnp.result_type(leaf), jnp.inexact)
+
+
+def _sltt(step: Any, inputs: Any, state: Any, keys: Any, params: Any) -> tuple[Any, Any]:
+    """``lax.scan`` of ``step(x, s, k, params) -> (y, s)`` whose gradient cuts the carry.
+
+    The backward pass runs the steps again in time order; at each, the
+    vector-Jacobian product of that one step (its input and the parameters,
+    the state it starts from held constant) turns the step's output cotangent
+    into its input's cotangent and a term of the parameters' gradient, summed
+    in the carry. Kept for it: the initial state; nothing per step.
+    """
+    leaves, tree = jax.tree.flatten(params)
+    learnable = [_is_float(leaf) for leaf in leaves]
+
+    def merge(floats, others):
+        floats, others = iter(floats), iter(others)
+        return jax.tree.unflatten(tree, [next(floats) if f else next(others)
+                                         for f in learnable])
+
+    # Arrays, weakly typed where the leaf is a Python number, as jax.grad makes them.
+    floats = [jnp.asarray(leaf) for leaf, f in zip(leaves, learnable) if f]
+    others = [leaf for leaf, f in zip(leaves, learnable) if not f]
+
+    def forward(inputs, state, floats, others, keys):
+        ps = merge(floats, others)
+
+        def body(s, xs):
+            y, s = step(xs[0], s, xs[1], ps)
+            return s, y
+
+        state, ys = jax.lax.scan(body, state, (inputs, keys))
+        return ys, state
+
+    @jax.custom_vjp
+    def run(inputs, state, floats, others, keys):
+        return forward(inputs, state, floats, others, keys)
+
+    def run_forward(inputs, state, floats, others, keys):
+        return forward(inputs, state, floats, others, keys), (inputs, state, floats, others,
+                                                               keys)
+
+    def run_backward(saved, cotangents):
+        inputs, state, floats, others, keys = saved
+        ct_ys, ct_last = cotangents
+        steps = jnp.shape(inputs)[0]
+
+        def body(carry, xs):
+            s, total, t = carry
+            x, k, ct_y = xs
+            is_last = t == steps - 1  # a counter: a [T] mask would be kept per step
+
+            def one_step(x, floats):
+                return step(x, s, k, merge(floats, others))
+
+            (_, s_next), vjp = jax.vjp(one_step, x, floats)
+            # The final state's cotangent enters at the last step only; a
+            # state carried on to another step passes none back (the cut).
+            ct_s = jax.tree.map(lambda c: jnp.where(is_last, c, jnp.zeros_like(c)), ct_last)
+            ct_x, ct_floats = vjp((ct_y, ct_s))
+            return (s_next, jax.tree.map(jnp.add, total, ct_floats), t + 1), ct_x
+
+        zeros = jax.tree.map(jnp.zeros_like, floats)
+        (_, ct_floats, _), ct_inputs = jax.lax.scan(body, (state, zeros, 0),
+                                                    (inputs, keys, ct_ys))
+        return ct_inputs, jax.tree.map(jnp.zeros_like, state), ct_floats, None, None
+
+    run.defvjp(run_forward, run_backward)
+    return run(inputs, state, floats, others, keys)
 
 
 def lif_feed_forward_scan(
@@ -163,21 +270,22 @@ def lif_feed_forward_scan(
     weigh = _weighing("lif_feed_forward_scan", inputs, state, input_weights)
     return _spiking_scan(
         "lif_feed_forward_scan",
-        lambda x, s, k: lif_feed_forward_step(weigh(x), s, p, dt, key=k,
-                                              residual_dtype=residual_dtype),
-        inputs, state, key, potentials, policy, every, checkpoint_policy)
+        lambda x, s, k, pw: lif_feed_forward_step(weigh(x, pw[1]), s, pw[0], dt, key=k,
+                                                  residual_dtype=residual_dtype),
+        inputs, state, key, potentials, policy, every, checkpoint_policy,
+        (p, None if input_weights is None else jnp.asarray(input_weights)))
 
 
 def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> Any:
-    """The step's input map: identity, or ``x @ W.T`` with W checked against the input
-    and the state (Norse's ``(out, in)`` layout), in the step's float dtype."""
+    """The step's input map ``(x, W) ->`` x, or ``x @ W.T`` with W checked against the
+    input and the state (Norse's ``(out, in)`` layout), in the step's float dtype."""
     if weights is None:
-        return lambda x: x
+        return lambda x, w: x
     arrays, dtype = _floats(name, inputs=inputs, **{"state.v": state.v})
     w = _weight_arrays(name, input_weights=weights)["input_weights"]
     n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
     _weights(name, "input_weights", w, arrays["inputs"][0], n_out)
-    return lambda x: _linear(x, w, dtype)
+    return lambda x, w: _linear(x, w, dtype)
 
 
 def lif_scan(
@@ -231,8 +339,8 @@ def lif_scan(
     """
     return _spiking_scan(
         "lif_scan",
-        lambda x, s, k: lif_step(x, s, input_weights, recurrent_weights, p, dt, key=k,
-                                 residual_dtype=residual_dtype),
+        lambda x, s, k, _: lif_step(x, s, input_weights, recurrent_weights, p, dt, key=k,
+                                    residual_dtype=residual_dtype),
         inputs, state, key, potentials, policy, every, checkpoint_policy)
 
 
@@ -276,6 +384,7 @@ def li_feed_forward_scan(
     """
     name = "li_feed_forward_scan"
     steps = _length(name, inputs)
+    _segment_length(name, policy, every, steps, checkpoint_policy)
 
     def step(s, x):
         v, s = li_feed_forward_step(x, s, p, dt)
