@@ -163,7 +163,7 @@ def hidden_init(args: argparse.Namespace, data: Digits, *, in_axis: int = -2,
 
 
 def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
-              alpha: Any = None, potentials: bool = False) -> Any:
+              alpha: Any = None, potentials: bool = False, policy: str = "full") -> Any:
     """Spikes (T, B, N) of LIF neurons driven by input currents (T, B, N).
 
     Each step is Norse's ``lif_feed_forward_step``: the input joins the
@@ -172,6 +172,7 @@ def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
     stochastic surrogate gets its own key at every step. ``alpha`` (a
     number or a traced scalar) overrides the surrogate's; ``potentials=True``
     returns ``(spikes, v - v_th)``, the second the surrogate's input (T, B, N).
+    ``policy`` is the scan's memory policy (``neurons.POLICIES``).
     """
     alpha = surrogate.alpha if alpha is None else alpha
     p = neurons.LIFParameters(method=surrogate.spike, alpha=alpha)
@@ -179,7 +180,7 @@ def lif_layer(currents: Array, surrogate: Surrogate, key: Array,
     if not potentials:  # the whole sequence in the library's scan (one key per step)
         return neurons.lif_feed_forward_scan(
             currents.astype(F32), neurons.LIFFeedForwardState(zeros, zeros), p,
-            key=key if surrogate.stochastic else None)[0]
+            key=key if surrogate.stochastic else None, policy=policy)[0]
     # Norse's LIF step is a leaky integrator's step, then fire: the same
     # integration from the same state gives the potential the threshold saw.
     integrator = neurons.LIParameters(p.tau_syn_inv, p.tau_mem_inv, p.v_leak)
@@ -215,6 +216,9 @@ class Config:
     # alpha per optimiser step (an optax schedule of the step number, run
     # inside the jitted train step); None: the surrogate's fixed alpha.
     alpha_schedule: Callable[[Any], Any] | None = None
+    # the hidden layer's scan policy (neurons.POLICIES): "sltt" trains with
+    # SLTT's gradient, an approximation of BPTT's
+    policy: str = "full"
 
     def alpha_at(self, step: Any = None) -> Any:
         """The alpha of optimiser step ``step`` (fixed without a schedule or step)."""
@@ -241,7 +245,7 @@ def snn_forward(hidden: Layer, readout: Layer, images: Array, key: Array,
     k_encode, k_spike = jax.random.split(key)
     spikes_in = encode(images, cfg.steps, k_encode, cfg.encoding)
     hidden_spikes = lif_layer(hidden(spikes_in), cfg.surrogate, k_spike,
-                              cfg.alpha_at(step))
+                              cfg.alpha_at(step), policy=cfg.policy)
     voltages = li_layer(readout(hidden_spikes))
     # Max over time (as in Norse's MNIST tutorial) lets a class win at any
     # step rather than having to integrate the whole window.
@@ -324,6 +328,10 @@ def parser(description: str, *,
                     help="rate: each pixel spikes at every step with "
                          "probability = its intensity; latency: each pixel "
                          "brighter than 0.1 spikes once, brighter ones earlier")
+    ap.add_argument("--policy", choices=neurons.POLICIES, default="full",
+                    help="the hidden layer's scan policy: full (BPTT), checkpoint "
+                         "(recomputed segments, the same gradient) or sltt (SLTT: "
+                         "the state's gradient cut between steps, an approximation)")
     ap.add_argument("--hidden", type=whole_number, default=128,
                     help="number of LIF neurons in the hidden layer")
     ap.add_argument("--init", choices=INITS, default="fluctuation",
@@ -475,6 +483,7 @@ def run_info(args: argparse.Namespace, surrogate: Surrogate,
         "encoding": args.encoding,
         "hidden": args.hidden,
         "init": args.init,
+        "policy": args.policy,
         "batch_size": args.batch_size,
         "lr": args.lr,
         "alpha_schedule": args.alpha_schedule,

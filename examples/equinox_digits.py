@@ -71,7 +71,8 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
-                        width.alpha_schedule(args, surrogate, data))
+                        width.alpha_schedule(args, surrogate, data),
+                        policy=args.policy)
     model = SNN(args.hidden, cfg, jax.random.key(args.seed),
                 digits.hidden_init(args, data, in_axis=-1, out_axis=-2))
     tx = optax.adam(args.lr)

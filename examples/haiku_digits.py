@@ -53,7 +53,8 @@ def train(args: Any, data: digits.Digits) -> dict[str, Any]:
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
-                        width.alpha_schedule(args, surrogate, data))
+                        width.alpha_schedule(args, surrogate, data),
+                        policy=args.policy)
     net = build(args.hidden, cfg, digits.hidden_init(args, data))
     init_key = jax.random.key(args.seed)
     params = net.init(init_key, jnp.zeros((1, digits.N_INPUTS), jnp.float32),

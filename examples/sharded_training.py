@@ -196,7 +196,8 @@ def train(args: argparse.Namespace, devices: list[Any],
     """Trains over ``devices``; returns the metrics of ``digits.fit``."""
     surrogate = digits.resolve_surrogate(args.surrogate, args.alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
-                        width.alpha_schedule(args, surrogate, data))
+                        width.alpha_schedule(args, surrogate, data),
+                        policy=args.policy)
     trainer = Trainer(devices, args, cfg, digits.hidden_init(args, data))
     history = digits.fit(
         trainer.step, trainer.evaluate, data, **digits.fit_flags(args),

@@ -90,7 +90,8 @@ def train(args: argparse.Namespace, data: digits.Digits, surrogate_name: str,
     """Trains one network; returns its metrics (see ``digits.fit``)."""
     surrogate = digits.resolve_surrogate(surrogate_name, alpha)
     cfg = digits.Config(surrogate, args.steps, args.encoding,
-                        width.alpha_schedule(args, surrogate, data))
+                        width.alpha_schedule(args, surrogate, data),
+                        policy=args.policy)
     model = SNN(args.hidden, cfg, rngs=nnx.Rngs(args.seed),
                 hidden_init=digits.hidden_init(args, data))
     optimizer = nnx.Optimizer(model, optax.adam(args.lr), wrt=nnx.Param)
