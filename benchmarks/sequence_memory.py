@@ -12,7 +12,10 @@ same loss as benchmarks/fire_memory.py). Variants, in one process:
 * ``checkpoint``: ``policy="checkpoint"`` (segments of ceil(sqrt(T)) steps,
   recomputed in the backward pass);
 * ``inside``: ``policy="checkpoint"`` with ``input_weights=``: the dense layer
-  inside each step, so that no sequence of currents is made or kept.
+  inside each step, so that no sequence of currents is made or kept;
+* ``sltt``: ``policy="sltt"`` with ``input_weights=``: SLTT's gradient (the
+  carried state's gradient cut), an approximation; its gradient difference
+  is reported apart from the exact variants'.
 
 Memory is ``memory_analysis().temp_size_in_bytes`` of the compiled
 ``jax.jit(jax.grad(loss))`` (deterministic); time is the median of paired
@@ -69,11 +72,12 @@ def variants(final_state=False):
             return jnp.mean((z.mean(0) - 0.05) ** 2)
         return loss
 
+    scans = {"full": scan("full"), "checkpoint": scan("checkpoint"),
+             "inside": scan("checkpoint", inside=True), "sltt": scan("sltt", inside=True)}
     if final_state:
-        return {"full": scan("full"), "checkpoint": scan("checkpoint")}
+        return scans
     return {"composition": lif_loss(compose(lambda x: js.threshold(x, "super", ALPHA))),
-            "full": scan("full"), "checkpoint": scan("checkpoint"),
-            "inside": scan("checkpoint", inside=True)}
+            **scans}
 
 
 def _inputs(T, batch, n_in, n_out):
@@ -162,19 +166,23 @@ def markdown(res):
         "paired repeats of one training-gradient call; the gradient difference is relative "
         "to the composition's largest entry.",
         "",
-        "| layer | T | composition MiB | full MiB | checkpoint MiB | inside MiB "
-        "| checkpoint / composition | inside / composition | full s | checkpoint s | inside s "
-        "| inside / full time | max grad diff |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| layer | T | composition MiB | full MiB | checkpoint MiB | inside MiB | sltt MiB "
+        "| checkpoint / composition | inside / composition | sltt / composition "
+        "| full s | checkpoint s | inside s | sltt s | inside / full time | sltt / full time "
+        "| max grad diff (exact) | sltt grad diff |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["rows"]:
-        m, s = r["temp_mib"], r["seconds"]
+        m, s, d = r["temp_mib"], r["seconds"], r["grad_max_rel_diff"]
+        exact = max(v for k, v in d.items() if k != "sltt")
         lines.append(
             f"| {r['layer']} | {r['T']} | {m['composition']:.1f} | {m['full']:.1f} | "
-            f"{m['checkpoint']:.1f} | {m['inside']:.1f} | "
+            f"{m['checkpoint']:.1f} | {m['inside']:.1f} | {m['sltt']:.1f} | "
             f"{m['checkpoint'] / m['composition']:.2f} | {m['inside'] / m['composition']:.2f} | "
-            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['inside']:.3f} | "
-            f"{s['inside'] / s['full']:.2f} | {max(r['grad_max_rel_diff'].values()):.1e} |")
+            f"{m['sltt'] / m['composition']:.2f} | "
+            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['inside']:.3f} | {s['sltt']:.3f} | "
+            f"{s['inside'] / s['full']:.2f} | {s['sltt'] / s['full']:.2f} | "
+            f"{exact:.1e} | {d['sltt']:.2f} |")
     lines += [
         "",
         "With the loss on every step's spikes, arrays of the whole sequence live outside "
@@ -182,13 +190,15 @@ def markdown(res):
         "their cotangents, each T x batch x hidden; a policy changes only what the scan "
         "keeps inside (`full`: `fire`'s one residual per step). `inside` moves the dense "
         "layer into the checkpointed scan (`input_weights=`): no sequence of currents, "
-        "nor of their cotangents, is made. What each policy keeps on "
+        "nor of their cotangents, is made. `sltt` (weights inside too) keeps nothing per "
+        "step; its gradient is SLTT's approximation, whose difference from BPTT's the last "
+        "column gives. What each policy keeps on "
         f"its own, with the loss on the final state ({res['largest_layer']}):",
         "",
-        "| T | full MiB | checkpoint MiB | checkpoint / full |",
-        "|---|---|---|---|",
-        *(f"| {r['T']} | {r['temp_mib']['full']:.1f} | {r['temp_mib']['checkpoint']:.1f} | "
-          f"{r['temp_mib']['checkpoint'] / r['temp_mib']['full']:.2f} |" for r in res["own"]),
+        "| T | " + " | ".join(f"{k} MiB" for k in res["own"][0]["temp_mib"]) + " |",
+        "|---|" + "---|" * len(res["own"][0]["temp_mib"]),
+        *("| " + " | ".join([str(r["T"]), *(f"{v:.2f}" for v in r["temp_mib"].values())])
+          + " |" for r in res["own"]),
     ]
     lines += ["", f"Largest T whose temp memory fits {res['budget_mib']} MiB "
               f"({res['largest_layer']}, batch {res['batch']}): " + ", ".join(
@@ -202,7 +212,8 @@ def plot(res, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"composition": "C0", "full": "C1", "checkpoint": "C2", "inside": "C3"}
+    colors = {"composition": "C0", "full": "C1", "checkpoint": "C2", "inside": "C3",
+              "sltt": "C4"}
     layers = sorted({r["layer"] for r in res["rows"]})
     fig, axes = plt.subplots(1, len(layers) + 1, figsize=(4.2 * (len(layers) + 1), 3.4),
                              layout="constrained")
