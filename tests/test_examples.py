@@ -122,6 +122,9 @@ def example_run_table(work: Path) -> dict[str, list[str]]:
                                                   "spikingjelly.atan"),
         "nir_roundtrip": run("nir_roundtrip.py", "--limit", "200", "--epochs", "1",
                              "--steps", "4"),
+        "sltt_accuracy": run("sltt_accuracy.py", "--seeds", "2", "--lengths", "4,6",
+                             "--encodings", "latency", "--epochs", "1", "--limit", "200",
+                             "--hidden", "16", "--no-progress"),
     }
     for name, args in runs.items():
         if name not in ("unknown_surrogate_is_the_registry_s_message",
@@ -259,6 +262,25 @@ def _alpha_sweep(runs: ExampleRuns, out: Path) -> None:
     # the table and plot re-render from the JSON alone
     runs.get("alpha_sweep_again")
     assert (again / "sweep.md").read_text() == table
+
+
+def _sltt_accuracy(runs: ExampleRuns, out: Path) -> None:
+    proc = runs.get("sltt_accuracy")
+    result = json.loads((out / "sltt_accuracy.json").read_text())
+    # every policy, length and seed, each a trained network of its own
+    assert [(r["steps"], r["policy"], r["seed"]) for r in result["runs"]] == [
+        (steps, policy, seed) for steps in (4, 6) for policy in ("full", "sltt")
+        for seed in (0, 1)]
+    assert all(r["encoding"] == "latency" and 0 <= r["test_accuracy"] <= 1
+               for r in result["runs"])
+    table = (out / "SLTT.md").read_text()
+    assert table in proc.stdout
+    rows = [line for line in table.splitlines() if line.startswith("| latency |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["4", "6"]
+    for row, steps in zip(rows, (4, 6)):
+        full = [r["test_accuracy"] for r in result["runs"]
+                if (r["steps"], r["policy"]) == (steps, "full")]
+        assert f"{np.mean(full):.3f} ± {np.std(full, ddof=1):.3f}" in row
 
 
 def test_sharded_example_uses_8_devices_and_matches_one_device(
@@ -402,6 +424,24 @@ def test_stochastic_surrogate_gets_a_key_per_step(digits) -> None:
     assert not np.array_equal(a, spikes(w, jax.random.key(2)))
     grad = jax.grad(lambda w: spikes(w, jax.random.key(1)).sum())(w)
     assert grad.dtype == jnp.float32 and np.any(np.asarray(grad) != 0)
+
+
+def test_the_policy_reaches_the_hidden_layer_s_scan(digits) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    w = jax.random.normal(jax.random.key(0), (64, 16), jnp.float32)
+    images = jax.random.uniform(jax.random.key(1), (3, 64), jnp.float32)
+
+    def grad(policy):
+        cfg = digits.Config(digits.resolve_surrogate("super"), steps=6, policy=policy)
+        return jax.grad(lambda w: digits.snn_forward(
+            lambda x: x @ w, lambda x: x[..., :10], images, jax.random.key(2), cfg)[0].sum())(w)
+
+    full, checkpoint, sltt = map(grad, ("full", "checkpoint", "sltt"))
+    np.testing.assert_allclose(checkpoint, full, rtol=1e-6, atol=1e-7)
+    assert np.abs(full).max() > 0 and np.abs(sltt).max() > 0
+    assert not np.allclose(sltt, full, rtol=1e-3, atol=1e-5)  # SLTT's cut gradient
 
 
 def test_encodings(digits) -> None:
