@@ -235,7 +235,9 @@ def lif_feed_forward_scan(
         state: ``LIFFeedForwardState(v, i)`` before the first step.
         p: the parameters.
         dt: the Euler time step (s).
-        policy: ``"full"`` or ``"checkpoint"`` (see the module's text).
+        policy: ``"full"``, ``"checkpoint"`` or ``"sltt"`` (see the module's
+            text); ``"sltt"`` gives SLTT's approximate gradient and keeps
+            nothing per step.
         every: the checkpoint policy's segment length; None for the divisor
             of T nearest ``sqrt(T)`` (``ceil(sqrt(T))`` if none is within a
             factor 2). A length that does not divide T leaves a last, shorter
@@ -265,7 +267,10 @@ def lif_feed_forward_scan(
     Reference:
         Norse 1.1.0, ``norse.torch.functional.lif.lif_feed_forward_step`` in
         a loop; Chen et al., "Training deep nets with sublinear memory cost"
-        (2016) for the checkpoint segments.
+        (2016) for the checkpoint segments; Meng et al., "Towards memory- and
+        time-efficient backpropagation for training spiking neural networks"
+        (ICCV 2023) for SLTT (their ``SLTTNeuron``, github.com/qymeng94/SLTT,
+        ``modules/neuron.py``).
     """
     weigh = _weighing("lif_feed_forward_scan", inputs, state, input_weights)
     return _spiking_scan(
