@@ -14,6 +14,7 @@ run names to ``[script, *args]``; RESULT maps them to
 """
 
 import contextlib
+import gc
 import io
 import json
 import runpy
@@ -45,6 +46,9 @@ def _run(script: Path, args: list[str]) -> dict:
 
 
 def main() -> None:
+    # As tests/conftest.py: rarer full collections (JAX makes many short-lived
+    # objects); what a run prints or writes does not depend on them.
+    gc.set_threshold(50_000, 20, 100)
     spec, result = Path(sys.argv[1]), Path(sys.argv[2])
     runs = json.loads(spec.read_text())
     folders = {str(Path(script).parent) for script, *_ in runs.values()}

@@ -73,7 +73,7 @@ def test_sltt_is_the_cut_loop(inside):
     # Python numbers and float64 arrays among the parameters: each gets its gradient.
     p = P._replace(v_th=jnp.float64(0.3), alpha=jnp.full(N, 10.0))
     argnums = (0, 1, 2) if inside else (0, 2)
-    want_value, want = jax.value_and_grad(_cut_loop, argnums)(xs, w, p)
+    want_value, want = jax.jit(jax.value_and_grad(_cut_loop, argnums))(xs, w, p)
     value, got = jax.jit(jax.value_and_grad(_scan, argnums))(xs, w, p)
     np.testing.assert_allclose(value, want_value, rtol=1e-14)
     _assert_trees_close(got, want)
@@ -96,9 +96,11 @@ def test_sltt_in_float32_under_vmap_with_a_stochastic_method():
     p = P._replace(method="logistic", alpha=0.1)
     keys = jax.random.split(jax.random.key(3), 2)
     batch = jnp.stack([xs, 0.5 * xs])
-    got = jax.vmap(jax.grad(_scan, 1), (0, None, None, None, 0))(batch, w, p, "sltt", keys)
+    got = jax.jit(jax.vmap(jax.grad(_scan, 1), (0, None, None, None, 0)),
+                  static_argnums=3)(batch, w, p, "sltt", keys)
+    reference = jax.jit(jax.grad(_cut_loop, 1))
     for b in range(2):
-        want = jax.grad(_cut_loop, 1)(batch[b], w, p, keys[b])
+        want = reference(batch[b], w, p, keys[b])
         assert got[b].dtype == jnp.float32
         np.testing.assert_allclose(got[b], want, rtol=1e-5, atol=1e-5)
 
