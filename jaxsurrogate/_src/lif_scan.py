@@ -124,8 +124,11 @@ def _spiking_scan(name: str, step: Any, inputs: Any, state: Any, key: Any, poten
         return (z, s.v) if potentials else z
 
     if policy == "sltt":
-        ys, state = _sltt(lambda x, s, k, ps: (lambda z, s: (output(z, s), s))(
-            *step(x, s, k, ps)), inputs, state, keys, params)
+        def outputs_and_state(x, s, k, ps):
+            z, s = step(x, s, k, ps)
+            return output(z, s), s
+
+        ys, state = _sltt(outputs_and_state, inputs, state, keys, params)
     else:
         def body(s, xs):
             z, s = step(xs[0], s, xs[1], params)
