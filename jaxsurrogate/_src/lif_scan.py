@@ -55,8 +55,8 @@ def _length(name: str, inputs: Any) -> int:
     return shape[0]
 
 
-def _segment_length(name: str, policy: str, every: Any, steps: int,
-                    checkpoint_policy: Any = None) -> int | None:
+def _check_policy(name: str, policy: str, every: Any, checkpoint_policy: Any) -> None:
+    """Every scan's one check of ``policy`` and the options that go with it."""
     if policy not in POLICIES:
         raise ValueError(f"{name}: policy must be one of {POLICIES}, got {policy!r}")
     if policy == "sltt" and name != "lif_feed_forward_scan":
@@ -70,12 +70,17 @@ def _segment_length(name: str, policy: str, every: Any, steps: int,
     if policy == "sltt" and (every is not None or checkpoint_policy is not None):
         raise ValueError(f"{name}: every= and checkpoint_policy= are the checkpoint "
                          "policy's; policy='sltt' keeps no step to recompute from")
-    if policy == "full":
-        if every is not None:
-            raise ValueError(f"{name}: every= is the checkpoint policy's segment length; "
-                             "policy='full' keeps every step")
-        return None
-    if policy == "sltt":
+    if policy == "full" and every is not None:
+        raise ValueError(f"{name}: every= is the checkpoint policy's segment length; "
+                         "policy='full' keeps every step")
+    if every is not None and (isinstance(every, bool) or not isinstance(every, int)
+                              or every < 1):
+        raise ValueError(f"{name}: every must be a whole number of steps >= 1, got {every!r}")
+
+
+def _segment_length(policy: str, every: int | None, steps: int) -> int | None:
+    """The checkpoint policy's segment length (None: no segments)."""
+    if policy != "checkpoint":
         return None
     if every is None:
         # The divisor of T nearest sqrt(T) within a factor 2 (no remainder
@@ -84,15 +89,13 @@ def _segment_length(name: str, policy: str, every: Any, steps: int,
         near = [d for d in range(max(1, math.ceil(root / 2)), math.floor(2 * root) + 1)
                 if steps % d == 0]
         return min(near, key=lambda d: abs(d - root)) if near else math.ceil(root)
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"{name}: every must be a whole number of steps >= 1, got {every!r}")
     return min(every, steps)
 
 
-def _scan(name: str, step: Any, state: Any, xs: Any, steps: int, policy: str, every: Any,
+def _scan(step: Any, state: Any, xs: Any, steps: int, policy: str, every: Any,
           checkpoint_policy: Any) -> tuple[Any, Any]:
     """``lax.scan(step, state, xs)``, the steps grouped into checkpointed segments."""
-    k = _segment_length(name, policy, every, steps)
+    k = _segment_length(policy, every, steps)
     if k is None:
         return jax.lax.scan(step, state, xs)
 
@@ -117,7 +120,7 @@ def _spiking_scan(name: str, step: Any, inputs: Any, state: Any, key: Any, poten
     """A LIF scan: ``step(x, state, key, params) -> (z, state)`` over ``inputs``, a key
     per step; ``params`` (the parameters and weights) are what "sltt" differentiates."""
     steps = _length(name, inputs)
-    _segment_length(name, policy, every, steps, checkpoint_policy)
+    _check_policy(name, policy, every, checkpoint_policy)
     keys = None if key is None else jax.random.split(key, steps)
 
     def output(z, s):
@@ -134,7 +137,7 @@ def _spiking_scan(name: str, step: Any, inputs: Any, state: Any, key: Any, poten
             z, s = step(xs[0], s, xs[1], params)
             return s, output(z, s)
 
-        state, ys = _scan(name, body, state, (inputs, keys), steps, policy, every,
+        state, ys = _scan(body, state, (inputs, keys), steps, policy, every,
                           checkpoint_policy)
     return (ys[0], state, ys[1]) if potentials else (ys, state)
 
@@ -275,25 +278,24 @@ def lif_feed_forward_scan(
         (ICCV 2023) for SLTT (their ``SLTTNeuron``, github.com/qymeng94/SLTT,
         ``modules/neuron.py``).
     """
-    weigh = _weighing("lif_feed_forward_scan", inputs, state, input_weights)
+    weigh, weights = _weighing("lif_feed_forward_scan", inputs, state, input_weights)
     return _spiking_scan(
         "lif_feed_forward_scan",
         lambda x, s, k, pw: lif_feed_forward_step(weigh(x, pw[1]), s, pw[0], dt, key=k,
                                                   residual_dtype=residual_dtype),
-        inputs, state, key, potentials, policy, every, checkpoint_policy,
-        (p, None if input_weights is None else jnp.asarray(input_weights)))
+        inputs, state, key, potentials, policy, every, checkpoint_policy, (p, weights))
 
 
-def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> Any:
-    """The step's input map ``(x, W) ->`` x, or ``x @ W.T`` with W checked against the
-    input and the state (Norse's ``(out, in)`` layout), in the step's float dtype."""
+def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> tuple[Any, Any]:
+    """The step's input map ``(x, W) ->`` x, or ``x @ W.T`` in the step's float dtype,
+    and W checked against the input and the state (Norse's ``(out, in)`` layout)."""
     if weights is None:
-        return lambda x, w: x
+        return (lambda x, w: x), None
     arrays, dtype = _floats(name, inputs=inputs, **{"state.v": state.v})
     w = _weight_arrays(name, input_weights=weights)["input_weights"]
     n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
     _weights(name, "input_weights", w, arrays["inputs"][0], n_out)
-    return lambda x, w: _linear(x, w, dtype)
+    return (lambda x, w: _linear(x, w, dtype)), w
 
 
 def lif_scan(
@@ -392,10 +394,10 @@ def li_feed_forward_scan(
     """
     name = "li_feed_forward_scan"
     steps = _length(name, inputs)
-    _segment_length(name, policy, every, steps, checkpoint_policy)
+    _check_policy(name, policy, every, checkpoint_policy)
 
     def step(s, x):
         v, s = li_feed_forward_step(x, s, p, dt)
         return s, v
 
-    return _scan(name, step, state, inputs, steps, policy, every, checkpoint_policy)[::-1]
+    return _scan(step, state, inputs, steps, policy, every, checkpoint_policy)[::-1]
