@@ -304,6 +304,30 @@ def positive_number(text: str) -> float:
     return value
 
 
+def list_of(item: Callable[[str], Any]) -> Callable[[str], list[Any]]:
+    """An argparse type: a comma-separated list, each entry of type ``item``."""
+    def parse(text: str) -> list[Any]:
+        values = [item(v) for v in text.split(",") if v.strip()]
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+        return values
+    parse.__name__ = f"list of {item.__name__}"
+    return parse
+
+
+def one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    """An argparse type: one of ``allowed``."""
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise argparse.ArgumentTypeError(f"expected one of {', '.join(allowed)}, got {text!r}")
+        return text
+    parse.__name__ = "name"
+    return parse
+
+
+ENCODINGS = ("rate", "latency")
+
+
 def parser(description: str, *,
            compare: bool = False) -> argparse.ArgumentParser:
     """The flags every digits example shares."""
@@ -324,7 +348,7 @@ def parser(description: str, *,
                          "the spike encoding (the train/test split is fixed)")
     ap.add_argument("--steps", type=whole_number, default=16,
                     help="simulation time steps T per digit")
-    ap.add_argument("--encoding", choices=("rate", "latency"), default="rate",
+    ap.add_argument("--encoding", choices=ENCODINGS, default="rate",
                     help="rate: each pixel spikes at every step with "
                          "probability = its intensity; latency: each pixel "
                          "brighter than 0.1 spikes once, brighter ones earlier")

@@ -31,7 +31,6 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -328,39 +327,18 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
-def _list_of(item: Callable[[str], Any]) -> Callable[[str], list[Any]]:
-    """An argparse type: a comma-separated list, each entry of type ``item``."""
-    def parse(text: str) -> list[Any]:
-        values = [item(v) for v in text.split(",") if v.strip()]
-        if not values:
-            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
-        return values
-    parse.__name__ = f"list of {item.__name__}"
-    return parse
-
-
-def _one_of(allowed: tuple[str, ...]) -> Callable[[str], str]:
-    """An argparse type: one of ``allowed``."""
-    def parse(text: str) -> str:
-        if text not in allowed:
-            raise argparse.ArgumentTypeError(f"expected one of {', '.join(allowed)}, got {text!r}")
-        return text
-    parse.__name__ = "name"
-    return parse
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--alphas", type=_list_of(digits.positive_number),
+    ap.add_argument("--alphas", type=digits.list_of(digits.positive_number),
                     default=",".join(f"{a:g}" for a in ALPHAS),
                     help="comma-separated alphas, each finite and > 0")
-    ap.add_argument("--methods", type=_list_of(_one_of(METHODS)),
+    ap.add_argument("--methods", type=digits.list_of(digits.one_of(METHODS)),
                     default=",".join(DEFAULT_METHODS),
                     help=f"comma-separated, from {', '.join(METHODS)}")
-    ap.add_argument("--layers", type=_list_of(digits.whole_number), default="1,4,8",
+    ap.add_argument("--layers", type=digits.list_of(digits.whole_number), default="1,4,8",
                     help="hidden-layer counts to sweep, each >= 1")
-    ap.add_argument("--inits", type=_list_of(_one_of(INITS)), default=",".join(INITS),
+    ap.add_argument("--inits", type=digits.list_of(digits.one_of(INITS)), default=",".join(INITS),
                     help=f"comma-separated initializations, from {', '.join(INITS)}")
     ap.add_argument("--init-mu-u", type=float, default=0.0,
                     help="fluctuation init: the target mean potential (threshold 1)")
