@@ -166,23 +166,24 @@ def markdown(res):
         "paired repeats of one training-gradient call; the gradient difference is relative "
         "to the composition's largest entry.",
         "",
-        "| layer | T | composition MiB | full MiB | checkpoint MiB | inside MiB | sltt MiB "
-        "| checkpoint / composition | inside / composition | sltt / composition "
-        "| full s | checkpoint s | inside s | sltt s | inside / full time | sltt / full time "
-        "| max grad diff (exact) | sltt grad diff |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    # Columns per variant, in the order variants() gives them; "sltt" is an
+    # approximation, its gradient difference apart from the exact variants'.
+    names = list(res["rows"][0]["temp_mib"])
+    scans = [k for k in names if k != "composition"]
+    others = [k for k in scans if k != "full"]
+    header = (["layer", "T"] + [f"{k} MiB" for k in names]
+              + [f"{k} / composition" for k in others]
+              + [f"{k} s" for k in scans] + [f"{k} / full time" for k in others]
+              + ["max grad diff (exact)", "sltt grad diff"])
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in res["rows"]:
         m, s, d = r["temp_mib"], r["seconds"], r["grad_max_rel_diff"]
-        exact = max(v for k, v in d.items() if k != "sltt")
-        lines.append(
-            f"| {r['layer']} | {r['T']} | {m['composition']:.1f} | {m['full']:.1f} | "
-            f"{m['checkpoint']:.1f} | {m['inside']:.1f} | {m['sltt']:.1f} | "
-            f"{m['checkpoint'] / m['composition']:.2f} | {m['inside'] / m['composition']:.2f} | "
-            f"{m['sltt'] / m['composition']:.2f} | "
-            f"{s['full']:.3f} | {s['checkpoint']:.3f} | {s['inside']:.3f} | {s['sltt']:.3f} | "
-            f"{s['inside'] / s['full']:.2f} | {s['sltt'] / s['full']:.2f} | "
-            f"{exact:.1e} | {d['sltt']:.2f} |")
+        cells = ([r["layer"], str(r["T"])] + [f"{m[k]:.1f}" for k in names]
+                 + [f"{m[k] / m['composition']:.2f}" for k in others]
+                 + [f"{s[k]:.3f}" for k in scans] + [f"{s[k] / s['full']:.2f}" for k in others]
+                 + [f"{max(v for k, v in d.items() if k != 'sltt'):.1e}", f"{d['sltt']:.2f}"])
+        lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
         "With the loss on every step's spikes, arrays of the whole sequence live outside "
