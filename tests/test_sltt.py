@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 from jaxsurrogate import neurons as n
+from tests.test_lif_scan import P  # the scans' test parameters
 
 T, B, N_IN, N = 9, 3, 4, 5
-P = n.LIFParameters(tau_syn_inv=200.0, tau_mem_inv=100.0, v_th=0.3, method="super",
-                    alpha=10.0)
 
 
 def _data(dtype=jnp.float64):
