@@ -152,12 +152,35 @@ def test_faults_per_call_sees_fresh_memory(jsbench):
     assert faults["none"] < faults["fresh"]
 
 
+def test_every_plain_twin_equals_its_shape():
+    # The twins stand beside every shape in the GPU run's target check; a
+    # parameter whose default is None (multispike's grad_high) once broke them.
+    import jax
+    import jax.numpy as jnp
+
+    import jaxsurrogate as js
+
+    (twins,) = import_from(RUN.parent, "jsbench.twins")
+    pairs = {name: (twins.plain_twin(name), js.get(name)) for name in js.names()}
+    pairs = {k: v for k, v in pairs.items() if v[0] is not None}  # stochastic: no twin
+
+    @jax.jit  # one compilation for all shapes
+    def values_and_grads(x):
+        return {name: [(f(x), jax.grad(lambda v, f=f: f(v).sum())(x)) for f in pair]
+                for name, pair in pairs.items()}
+
+    for name, (twin, shape) in values_and_grads(jnp.linspace(-1.5, 1.5, 7)).items():
+        np.testing.assert_array_equal(twin[0], shape[0], err_msg=name)
+        np.testing.assert_allclose(twin[1], shape[1], rtol=1e-6, err_msg=name)
+    assert len(pairs) >= 25
+
+
 def test_gpu_script_dry_run_on_this_machine(tmp_path):
     # benchmarks/gpu.sh only meets a GPU in sessions that are lent one; this
     # keeps its plumbing (arguments, outputs) working in between.
     env = dict(os.environ, SIZES="12", SHAPES="superspike,heaviside",
                LIF="4,8,16,8", FOCUS="12,float32,2", OUT=str(tmp_path),
-               PYTHON=sys.executable)
+               PYTHON=sys.executable, SEQUENCE="0")
     env.pop("JAX_ENABLE_X64", None)
     # The fewest repeats and the shortest samples: this checks plumbing, not speed.
     quick = ["--repeats", "1", "--min-time", "0.0005", "--dtypes", "float32"]

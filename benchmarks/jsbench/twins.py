@@ -75,7 +75,8 @@ def plain_twin(name: str):
 
     def call(fn, x, dt):
         xc = x.astype(dt)
-        pc = {k: jnp.asarray(v, dt) for k, v in params.items()}
+        # None is a parameter's own default (multispike's grad_high: its D).
+        pc = {k: v if v is None else jnp.asarray(v, dt) for k, v in params.items()}
         if d.alpha is None:
             return fn(xc, **pc)
         return fn(xc, jnp.asarray(d.alpha, dt), **pc)
