@@ -42,6 +42,7 @@ from pathlib import Path
 from fire_memory import ALPHA, DT, compose, lif_loss, time_paired  # benchmarks/ on sys.path
 
 MIB = 2.0 ** 20
+COMMAND = "python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md"
 FULL = dict(lengths=(50, 200, 1000), batch=64, layers=((256, 256), (784, 512)), repeats=3,
             budget_mib=1024)
 SMOKE = dict(lengths=(4, 16), batch=4, layers=((8, 8),), repeats=1, budget_mib=1)
@@ -153,14 +154,15 @@ def run(sizes, log):
         log(f"largest T within {sizes['budget_mib']} MiB, {name}: {largest[name]}")
     return dict(rows=rows, own=own, largest=largest, budget_mib=sizes["budget_mib"],
                 largest_layer=f"{n_in}->{n_out}", batch=sizes["batch"],
-                machine=f"{platform.machine()}, {platform.python_version()}, jax {jax.__version__}")
+                machine=f"{platform.machine()}, {platform.python_version()}, jax {jax.__version__}, "
+                        f"{jax.devices()[0].device_kind}")
 
 
 def markdown(res):
     lines = [
         "# Whole sequences: the LIF scan's memory policies",
         "",
-        "Written by `python benchmarks/sequence_memory.py --markdown benchmarks/SEQUENCE.md` "
+        f"Written by `{res.get('command', COMMAND)}` "
         f"({res['machine']}, batch {res['batch']}, float32). Temp memory is "
         "`compiled.memory_analysis()` of `jax.jit(jax.grad(loss))`; time is the median of "
         "paired repeats of one training-gradient call; the gradient difference is relative "
