@@ -83,6 +83,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
-    # The long runs first: pytest-xdist hands tests out in this order, so a
-    # worker does not start a minute of examples while the other has nothing left.
+    # The long runs first: pytest-xdist hands the files out in this order
+    # (pyproject's --dist loadfile: a file's tests stay on one worker, which
+    # then compiles their shared work once), so a worker does not start a
+    # minute of examples while the other has nothing left.
     items.sort(key=lambda item: item.path.name not in SLOW_FILES)

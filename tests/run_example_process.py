@@ -10,7 +10,7 @@ scikit-learn, matplotlib) happen once.
 
 Usage: python run_example_process.py SPEC.json RESULT.json, where SPEC maps
 run names to ``[script, *args]``; RESULT maps them to
-{"returncode", "stdout", "stderr"}.
+{"returncode", "stdout", "stderr", "seconds"}.
 """
 
 import contextlib
@@ -19,6 +19,7 @@ import io
 import json
 import runpy
 import sys
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 
 def _run(script: Path, args: list[str]) -> dict:
     out, err = io.StringIO(), io.StringIO()
+    start = time.perf_counter()
     sys.argv = [str(script), *args]
     code = 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
@@ -42,7 +44,8 @@ def _run(script: Path, args: list[str]) -> dict:
         except BaseException:  # noqa: BLE001 - reported as Python would
             traceback.print_exc()
             code = 1
-    return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    return {"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
+            "seconds": time.perf_counter() - start}
 
 
 def main() -> None:
