@@ -45,6 +45,8 @@ from jaxsurrogate._src.lif import (
 from jaxsurrogate._src.lif_types import LIFParameters, LIParameters
 
 POLICIES = ("full", "checkpoint", "sltt")
+# The scans whose input reaches the same step's spikes: SLTT's cut leaves them a gradient.
+SLTT_SCANS = ("lif_feed_forward_scan", "lif_feed_forward_stack_scan")
 
 
 def _length(name: str, inputs: Any) -> int:
@@ -59,12 +61,12 @@ def _check_policy(name: str, policy: str, every: Any, checkpoint_policy: Any) ->
     """Every scan's one check of ``policy`` and the options that go with it."""
     if policy not in POLICIES:
         raise ValueError(f"{name}: policy must be one of {POLICIES}, got {policy!r}")
-    if policy == "sltt" and name != "lif_feed_forward_scan":
+    if policy == "sltt" and name not in SLTT_SCANS:
         # Norse's recurrent step adds this step's input to the current after
         # the membrane update, and the LI readout integrates it over later
         # steps: with the carry's gradient cut, the inputs and weights would
         # get no gradient at all.
-        raise ValueError(f"{name}: policy='sltt' is for lif_feed_forward_scan, whose "
+        raise ValueError(f"{name}: policy='sltt' is for {' and '.join(SLTT_SCANS)}, whose "
                          "input reaches the same step's spikes; here the input acts only "
                          "through the state carried to later steps, whose gradient SLTT cuts")
     if policy == "sltt" and (every is not None or checkpoint_policy is not None):
