@@ -81,6 +81,34 @@ def variants(final_state=False):
             **scans}
 
 
+def two_layers():
+    """Two LIF layers (n_in -> n_out -> n_out), the loss on the second's spikes at
+    every step: the layers scanned one after another (checkpoint, weights inside)
+    and stacked in one scan (checkpoint)."""
+    import jax.numpy as jnp
+
+    from jaxsurrogate import neurons
+
+    p = neurons.LIFParameters(method="super", alpha=ALPHA)
+
+    def starts(x, ws):
+        zeros = [jnp.zeros((x.shape[1], w.shape[1]), x.dtype) for w in ws]
+        return [neurons.LIFFeedForwardState(z, z) for z in zeros]
+
+    def layers(ws, x):
+        for s, w in zip(starts(x, ws), ws):
+            x, _ = neurons.lif_feed_forward_scan(x, s, p, DT, policy="checkpoint",
+                                                 input_weights=w.T)
+        return jnp.mean((x.mean(0) - 0.05) ** 2)
+
+    def stack(ws, x):
+        z, _ = neurons.lif_feed_forward_stack_scan(x, starts(x, ws), [w.T for w in ws], p, DT,
+                                                   policy="checkpoint")
+        return jnp.mean((z.mean(0) - 0.05) ** 2)
+
+    return {"layers": layers, "stack": stack}
+
+
 def _inputs(T, batch, n_in, n_out):
     import jax
     import jax.numpy as jnp
@@ -147,12 +175,27 @@ def run(sizes, log):
         own.append(dict(T=T, temp_mib={k: _temp(loss, w, x)[1] / MIB
                                        for k, loss in variants(final_state=True).items()}))
         log(json.dumps(own[-1]))
+    stacked = []
+    for T in sizes["lengths"]:
+        w, x = _inputs(T, sizes["batch"], n_in, n_out)
+        ws = [w, _inputs(1, 1, n_out, n_out)[0]]
+        compiled, temp = {}, {}
+        for name, loss in two_layers().items():
+            compiled[name], temp[name] = _temp(loss, ws, x)
+        grads = {k: np.concatenate([np.ravel(g) for g in c(ws, x)]) for k, c in compiled.items()}
+        samples = time_paired({k: (lambda c=c: c(ws, x)) for k, c in compiled.items()},
+                              sizes["repeats"])
+        stacked.append(dict(T=T, temp_mib={k: v / MIB for k, v in temp.items()},
+                            seconds={k: statistics.median(v) for k, v in samples.items()},
+                            grad_max_rel_diff=float(np.abs(grads["stack"] - grads["layers"]).max()
+                                                    / (np.abs(grads["layers"]).max() or 1.0))))
+        log(json.dumps(stacked[-1]))
     largest = {}
     for name, loss in fns.items():
         largest[name] = _largest_length(loss, sizes["batch"], n_in, n_out,
                                         sizes["budget_mib"] * MIB)
         log(f"largest T within {sizes['budget_mib']} MiB, {name}: {largest[name]}")
-    return dict(rows=rows, own=own, largest=largest, budget_mib=sizes["budget_mib"],
+    return dict(rows=rows, own=own, stacked=stacked, largest=largest, budget_mib=sizes["budget_mib"],
                 largest_layer=f"{n_in}->{n_out}", batch=sizes["batch"],
                 machine=f"{platform.machine()}, {platform.python_version()}, jax {jax.__version__}, "
                         f"{jax.devices()[0].device_kind}")
@@ -203,6 +246,18 @@ def markdown(res):
         *("| " + " | ".join([str(r["T"]), *(f"{v:.2f}" for v in r["temp_mib"].values())])
           + " |" for r in res["own"]),
     ]
+    if "stacked" in res:
+        layer = res["largest_layer"]
+        lines += ["", f"Two layers ({layer}->{layer.split('->')[1]}), the loss on the second layer's spikes at every step: "
+                  "`layers` runs them one after another (`\"checkpoint\"`, weights inside), "
+                  "`stack` in one scan (`lif_feed_forward_stack_scan`, `\"checkpoint\"`):", "",
+                  "| T | layers MiB | stack MiB | stack / layers | layers s | stack s | "
+                  "stack / layers time | grad diff |", "|---|---|---|---|---|---|---|---|"]
+        for r in res["stacked"]:
+            m, t = r["temp_mib"], r["seconds"]
+            lines.append(f"| {r['T']} | {m['layers']:.1f} | {m['stack']:.1f} | "
+                         f"{m['stack'] / m['layers']:.2f} | {t['layers']:.3f} | {t['stack']:.3f} | "
+                         f"{t['stack'] / t['layers']:.2f} | {r['grad_max_rel_diff']:.1e} |")
     lines += ["", f"Largest T whose temp memory fits {res['budget_mib']} MiB "
               f"({res['largest_layer']}, batch {res['batch']}): " + ", ".join(
                   f"{k} {v}" for k, v in res["largest"].items()) + "."]
