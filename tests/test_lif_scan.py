@@ -150,6 +150,8 @@ def test_scans_refuse_what_they_cannot_run():
         n.lif_feed_forward_scan(jnp.ones((3, 2)), s, every=2)
     with pytest.raises(ValueError, match=r"T >= 1, got shape \(0, 2\)"):
         n.lif_feed_forward_scan(jnp.ones((0, 2)), s)
+    with pytest.raises(ValueError, match=r"T >= 1, got shape \(0, 3\)"):  # weighed inside
+        n.lif_feed_forward_scan(jnp.ones((0, 3)), s, input_weights=jnp.ones((2, 3)))
 
 
 @pytest.mark.parametrize("every", [None, 3, T])

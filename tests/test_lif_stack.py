@@ -156,6 +156,14 @@ def test_errors_name_the_layer_and_what_was_expected():
     with pytest.raises(ValueError, match="one entry per layer, at least one, got 3 states and "
                                          "2 weights"):
         n.lif_feed_forward_stack_scan(xs, starts, ws[:2])
+    with pytest.raises(TypeError, match="states and input_weights must be sequences, one entry "
+                                        "per layer, got LIFFeedForwardState and list"):
+        n.lif_feed_forward_stack_scan(xs, starts[0], [ws[0]])  # one state alone
+    with pytest.raises(TypeError, match=r"each of states must be a LIFFeedForwardState\(v, i\), "
+                                        r"got \['LIFFeedForwardState', 'ArrayImpl'"):
+        n.lif_feed_forward_stack_scan(xs, [starts[0], starts[1].v], ws[:2])
+    with pytest.raises(ValueError, match=r"inputs must be time-major \[T, ...\] with T >= 1"):
+        n.lif_feed_forward_stack_scan(xs[:0], starts, ws)
     with pytest.raises(ValueError, match="one entry per layer, at least one, got 0"):
         n.lif_feed_forward_stack_scan(xs, (), ())
     with pytest.raises(TypeError, match="p must be one LIFParameters for every layer or a "

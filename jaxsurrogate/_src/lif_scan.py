@@ -293,6 +293,7 @@ def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> tuple[Any, An
     and W checked against the input and the state (Norse's ``(out, in)`` layout)."""
     if weights is None:
         return (lambda x, w: x), None
+    _length(name, inputs)  # before the first step is read for its shape
     arrays, dtype = _floats(name, inputs=inputs, **{"state.v": state.v})
     w = _weight_arrays(name, input_weights=weights)["input_weights"]
     n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None

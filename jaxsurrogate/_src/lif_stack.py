@@ -15,21 +15,27 @@ import jax
 import jax.numpy as jnp
 
 from jaxsurrogate._src.lif import _floats, _linear, _weight_arrays, _weights, lif_feed_forward_step
-from jaxsurrogate._src.lif_scan import _spiking_scan
-from jaxsurrogate._src.lif_types import LIFParameters
+from jaxsurrogate._src.lif_scan import _length, _spiking_scan
+from jaxsurrogate._src.lif_types import LIFFeedForwardState, LIFParameters
 
 NAME = "lif_feed_forward_stack_scan"
 
 
 def _layers(inputs: Any, states: Any, input_weights: Any, p: Any) -> tuple[tuple, tuple, Any]:
     """The checked weights, one parameter set per layer, and the dtype the steps run in."""
-    if not isinstance(states, (tuple, list)) or not isinstance(input_weights, (tuple, list)):
+    # A state is a tuple too: one state alone is not a sequence of them.
+    if (not isinstance(states, (tuple, list)) or isinstance(states, LIFFeedForwardState)
+            or not isinstance(input_weights, (tuple, list))):
         raise TypeError(f"{NAME}: states and input_weights must be sequences, one entry per "
                         f"layer, got {type(states).__name__} and {type(input_weights).__name__}")
+    if not all(isinstance(s, LIFFeedForwardState) for s in states):
+        raise TypeError(f"{NAME}: each of states must be a LIFFeedForwardState(v, i), got "
+                        f"{[type(s).__name__ for s in states]}")
     if not states or len(states) != len(input_weights):
         raise ValueError(f"{NAME}: states and input_weights need one entry per layer, at least "
                          f"one, got {len(states)} states and {len(input_weights)} weights")
     layers = len(states)
+    _length(NAME, inputs)  # before the first step is read for its shape
     if isinstance(p, LIFParameters):
         ps = (p,) * layers
     elif (isinstance(p, (tuple, list)) and len(p) == layers
