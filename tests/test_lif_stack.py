@@ -146,6 +146,14 @@ def test_no_sequence_is_kept_between_layers():
     sequence = steps * batch * width * 4
     assert temp(stacked) <= temp(per_layer) - 1.5 * sequence
 
+    # Every layer's step keeps fire's residual in residual_dtype: under "full",
+    # two layers' float32 residuals become bfloat16, a sequence less in all.
+    def full(residual_dtype):
+        return lambda ws, xs: n.lif_feed_forward_stack_scan(
+            xs, starts, ws, p, residual_dtype=residual_dtype)[0].sum()
+
+    assert temp(full(jnp.bfloat16)) <= temp(full(None)) - 0.9 * sequence
+
 
 def test_errors_name_the_layer_and_what_was_expected():
     xs, ws = _data()
