@@ -296,9 +296,15 @@ def _weighing(name: str, inputs: Any, state: Any, weights: Any) -> tuple[Any, An
     _length(name, inputs)  # before the first step is read for its shape
     arrays, dtype = _floats(name, inputs=inputs, **{"state.v": state.v})
     w = _weight_arrays(name, input_weights=weights)["input_weights"]
-    n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
-    _weights(name, "input_weights", w, arrays["inputs"][0], n_out)
+    _weights_driving(name, "input_weights", w, arrays["inputs"][0], state)
     return (lambda x, w: _linear(x, w, dtype)), w
+
+
+def _weights_driving(name: str, arg: str, weights: Any, x: Any, state: Any) -> None:
+    """``weights`` checked against one step's input ``x`` and the state whose
+    neurons they drive (Norse's ``(out, in)`` layout)."""
+    n_out = jnp.shape(state.v)[-1] if jnp.ndim(state.v) else None
+    _weights(name, arg, weights, x, n_out)
 
 
 def lif_scan(

@@ -14,8 +14,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxsurrogate._src.lif import _floats, _linear, _weight_arrays, _weights, lif_feed_forward_step
-from jaxsurrogate._src.lif_scan import _length, _spiking_scan
+from jaxsurrogate._src.lif import _floats, _linear, _weight_arrays, lif_feed_forward_step
+from jaxsurrogate._src.lif_scan import _length, _spiking_scan, _weights_driving
 from jaxsurrogate._src.lif_types import LIFFeedForwardState, LIFParameters
 
 NAME = "lif_feed_forward_stack_scan"
@@ -50,8 +50,7 @@ def _layers(inputs: Any, states: Any, input_weights: Any, p: Any) -> tuple[tuple
                                            for k, w in enumerate(input_weights)}).values())
     x = arrays["inputs"][0]
     for k, (s, w) in enumerate(zip(states, weights)):
-        n_out = jnp.shape(s.v)[-1] if jnp.ndim(s.v) else None
-        _weights(NAME, f"input_weights[{k}]", w, x, n_out)
+        _weights_driving(NAME, f"input_weights[{k}]", w, x, s)
         x = jax.ShapeDtypeStruct(jnp.shape(s.v), dtype)  # the next layer's input
     return weights, ps, dtype
 
