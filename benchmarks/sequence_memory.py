@@ -109,13 +109,41 @@ def two_layers():
     return {"layers": layers, "stack": stack}
 
 
+def _weight(n_in, n_out):
+    """An (in, out) weight matrix, as strong as every variant's layer."""
+    import jax
+    import jax.numpy as jnp
+    kw = jax.random.split(jax.random.key(0))[1]
+    return jax.random.normal(kw, (n_in, n_out), jnp.float32) * (2.0 / n_in) ** 0.5 * 4
+
+
 def _inputs(T, batch, n_in, n_out):
     import jax
     import jax.numpy as jnp
-    kx, kw = jax.random.split(jax.random.key(0))
+    kx = jax.random.split(jax.random.key(0))[0]
     x = (jax.random.uniform(kx, (T, batch, n_in)) < 0.2).astype(jnp.float32)
-    w = jax.random.normal(kw, (n_in, n_out), jnp.float32) * (2.0 / n_in) ** 0.5 * 4
-    return w, x
+    return _weight(n_in, n_out), x
+
+
+def _measure(losses, args, repeats):
+    """Each loss's compiled gradient at ``args``: temp MiB, median seconds, the
+    gradient's entries (flat)."""
+    import jax
+    import numpy as np
+    compiled, temp = {}, {}
+    for name, loss in losses.items():
+        compiled[name], temp[name] = _temp(loss, *args)
+    grads = {k: np.concatenate([np.ravel(g) for g in jax.tree.leaves(c(*args))])
+             for k, c in compiled.items()}
+    samples = time_paired({k: (lambda c=c: c(*args)) for k, c in compiled.items()}, repeats)
+    return ({k: v / MIB for k, v in temp.items()},
+            {k: statistics.median(v) for k, v in samples.items()}, grads)
+
+
+def _max_rel_diff(got, want):
+    """The largest difference, relative to ``want``'s largest entry."""
+    import numpy as np
+    return float(np.abs(got - want).max()) / (float(np.abs(want).max()) or 1.0)
 
 
 def _temp(loss, w, x):
@@ -148,24 +176,15 @@ def _largest_length(loss, batch, n_in, n_out, budget):
 
 def run(sizes, log):
     import jax
-    import numpy as np
     rows = []
     fns = variants()
     for n_in, n_out in sizes["layers"]:
         for T in sizes["lengths"]:
-            w, x = _inputs(T, sizes["batch"], n_in, n_out)
-            compiled, temp = {}, {}
-            for name, loss in fns.items():
-                compiled[name], temp[name] = _temp(loss, w, x)
-            grads = {k: np.asarray(c(w, x)) for k, c in compiled.items()}
-            scale = float(np.abs(grads["composition"]).max()) or 1.0
-            diff = {k: float(np.abs(g - grads["composition"]).max()) / scale
-                    for k, g in grads.items()}
-            samples = time_paired({k: (lambda c=c: c(w, x)) for k, c in compiled.items()},
-                                  sizes["repeats"])
-            seconds = {k: statistics.median(v) for k, v in samples.items()}
-            row = dict(layer=f"{n_in}->{n_out}", T=T, temp_mib={k: v / MIB for k, v in temp.items()},
-                       seconds=seconds, grad_max_rel_diff=diff)
+            temp_mib, seconds, grads = _measure(fns, _inputs(T, sizes["batch"], n_in, n_out),
+                                                sizes["repeats"])
+            diff = {k: _max_rel_diff(g, grads["composition"]) for k, g in grads.items()}
+            row = dict(layer=f"{n_in}->{n_out}", T=T, temp_mib=temp_mib, seconds=seconds,
+                       grad_max_rel_diff=diff)
             log(json.dumps(row))
             rows.append(row)
     own = []
@@ -178,27 +197,21 @@ def run(sizes, log):
     stacked = []
     for T in sizes["lengths"]:
         w, x = _inputs(T, sizes["batch"], n_in, n_out)
-        ws = [w, _inputs(1, 1, n_out, n_out)[0]]
-        compiled, temp = {}, {}
-        for name, loss in two_layers().items():
-            compiled[name], temp[name] = _temp(loss, ws, x)
-        grads = {k: np.concatenate([np.ravel(g) for g in c(ws, x)]) for k, c in compiled.items()}
-        samples = time_paired({k: (lambda c=c: c(ws, x)) for k, c in compiled.items()},
-                              sizes["repeats"])
-        stacked.append(dict(T=T, temp_mib={k: v / MIB for k, v in temp.items()},
-                            seconds={k: statistics.median(v) for k, v in samples.items()},
-                            grad_max_rel_diff=float(np.abs(grads["stack"] - grads["layers"]).max()
-                                                    / (np.abs(grads["layers"]).max() or 1.0))))
+        temp_mib, seconds, grads = _measure(two_layers(), ([w, _weight(n_out, n_out)], x),
+                                            sizes["repeats"])
+        stacked.append(dict(T=T, temp_mib=temp_mib, seconds=seconds,
+                            grad_max_rel_diff=_max_rel_diff(grads["stack"], grads["layers"])))
         log(json.dumps(stacked[-1]))
     largest = {}
     for name, loss in fns.items():
         largest[name] = _largest_length(loss, sizes["batch"], n_in, n_out,
                                         sizes["budget_mib"] * MIB)
         log(f"largest T within {sizes['budget_mib']} MiB, {name}: {largest[name]}")
-    return dict(rows=rows, own=own, stacked=stacked, largest=largest, budget_mib=sizes["budget_mib"],
-                largest_layer=f"{n_in}->{n_out}", batch=sizes["batch"],
-                machine=f"{platform.machine()}, {platform.python_version()}, jax {jax.__version__}, "
-                        f"{jax.devices()[0].device_kind}")
+    return dict(rows=rows, own=own, stacked=stacked, largest=largest,
+                budget_mib=sizes["budget_mib"], largest_layer=f"{n_in}->{n_out}",
+                batch=sizes["batch"],
+                machine=f"{platform.machine()}, {platform.python_version()}, "
+                        f"jax {jax.__version__}, {jax.devices()[0].device_kind}")
 
 
 def markdown(res):
@@ -248,9 +261,10 @@ def markdown(res):
     ]
     if "stacked" in res:
         layer = res["largest_layer"]
-        lines += ["", f"Two layers ({layer}->{layer.split('->')[1]}), the loss on the second layer's spikes at every step: "
-                  "`layers` runs them one after another (`\"checkpoint\"`, weights inside), "
-                  "`stack` in one scan (`lif_feed_forward_stack_scan`, `\"checkpoint\"`):", "",
+        lines += ["", f"Two layers ({layer}->{layer.split('->')[1]}), the loss on the "
+                  "second layer's spikes at every step: `layers` runs them one after another "
+                  "(`\"checkpoint\"`, weights inside), `stack` in one scan "
+                  "(`lif_feed_forward_stack_scan`, `\"checkpoint\"`):", "",
                   "| T | layers MiB | stack MiB | stack / layers | layers s | stack s | "
                   "stack / layers time | grad diff |", "|---|---|---|---|---|---|---|---|"]
         for r in res["stacked"]:
