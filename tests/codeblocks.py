@@ -5,12 +5,14 @@ must match (NORMALIZE_WHITESPACE; ``...`` only where a line says
 ``# doctest: +ELLIPSIS``). Any other block runs as a script. Used for the
 README (``tests/test_readme.py``) and the documentation pages
 (``tests/test_docs.py``), each in a fresh process, with JAX's defaults as a
-reader has them (the test session itself runs with float64 on).
+reader has them (the test session itself runs with float64 on, and compiles
+without LLVM's optimisations: ``readers_environment``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -61,6 +63,15 @@ sys.exit(max((r["returncode"] for r in results.values()), default=0))
 '''
 
 
+def readers_environment() -> dict[str, str]:
+    """This process's environment with JAX's compiler as a reader has it: the
+    unoptimised compilation that tests/conftest.py chose for the suite left out."""
+    env = dict(os.environ)
+    if env.pop("JAXSURROGATE_TESTS_CHOSE_COMPILER", None) == "1":
+        env.pop("JAX_DISABLE_MOST_OPTIMIZATIONS", None)
+    return env
+
+
 def python_blocks(text: str) -> list[str]:
     """The ```python blocks of a markdown text."""
     return [m.group(1) for m in FENCE.finditer(text)]
@@ -70,7 +81,8 @@ def run_all(paths: list[Path], cwd: Path) -> dict[Path, subprocess.CompletedProc
     """Runs each file's python blocks, each file in its own namespace, in one fresh
     interpreter; a result per file (its exit status and its own output)."""
     proc = subprocess.run([sys.executable, "-c", _RUNNER, *map(str, paths)], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, check=False)
+                          env=readers_environment(), capture_output=True, text=True,
+                          timeout=600, check=False)
     try:
         results = json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):

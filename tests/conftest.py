@@ -6,6 +6,8 @@
   sharding tests really shard. Must be set before JAX initialises a backend.
 - One compilation cache for the run, shared by every process (below).
 - Python's garbage collector tuned for JAX's many short-lived objects (below).
+- Machine code compiled without LLVM's optimisations, except where a test holds
+  our bits to another library's or runs what a reader reads (below).
 """
 
 import atexit
@@ -17,6 +19,22 @@ import tempfile
 _DEVICES = "--xla_force_host_platform_device_count"
 if _DEVICES not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_DEVICES}=8".strip()
+
+# Compiling is most of this suite's time: thousands of small programs, each
+# run once on a few numbers. JAX's "disable most optimizations" skips LLVM's
+# optimisation of their machine code (XLA's own passes, and so every memory
+# analysis, are unchanged): the suite takes a quarter less CPU time. What it
+# changes is rounding: unoptimised code does not fuse a * b + c into one FMA.
+# So what holds our bits to another library's (USERS_COMPILER_FILES, below)
+# and the code a reader runs and sees the output of (the docs' pages, the
+# README, the docstrings: tests/codeblocks.py's readers_environment) compile
+# as users' programs do. The processes the tests start inherit the setting.
+# A caller's own JAX_DISABLE_MOST_OPTIMIZATIONS decides everything: 0 runs
+# the whole suite at JAX's default.
+if "JAX_DISABLE_MOST_OPTIMIZATIONS" not in os.environ:
+    os.environ["JAX_DISABLE_MOST_OPTIMIZATIONS"] = "1"
+    os.environ["JAXSURROGATE_TESTS_CHOSE_COMPILER"] = "1"  # and its workers see that
+SUITE_CHOSE_COMPILER = os.environ.get("JAXSURROGATE_TESTS_CHOSE_COMPILER") == "1"
 
 # One JAX compilation cache for the whole run: the pytest-xdist workers and
 # the examples' processes (they inherit the environment) compile each program
@@ -62,6 +80,28 @@ def restore_registry():
         own = [a for a, n in aliases.items() if n == name]
         js.register(name, fn, aliases=own, replace=True)
     assert js.aliases() == aliases
+
+
+# Files that hold our results bit for bit to another library's.
+USERS_COMPILER_FILES = {
+    "test_crosslib_parity.py", "test_neurons_parity.py", "test_nir_parity.py",
+    "test_norse_parity.py",
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def users_compiler(request):
+    """JAX's default compiler for the module's tests when it is in USERS_COMPILER_FILES."""
+    if not SUITE_CHOSE_COMPILER or request.path.name not in USERS_COMPILER_FILES:
+        yield
+        return
+    # Cached executables (of jitted functions and of eager operations) were
+    # compiled under the suite's setting: compile again.
+    jax.config.update("jax_disable_most_optimizations", False)
+    jax.clear_caches()
+    yield
+    # What it compiled stays cached: optimised code, correct for the tests after.
+    jax.config.update("jax_disable_most_optimizations", True)
 
 
 # What `-m "not slow"` leaves out: the files that start Python processes

@@ -53,6 +53,17 @@ def test_a_drifted_output_fails(tmp_path: Path) -> None:
     assert codeblocks.run(page, ROOT).returncode == 1
 
 
+def test_pages_compile_as_readers_do(tmp_path: Path) -> None:
+    # The suite compiles without LLVM's optimisations (tests/conftest.py);
+    # a page's shown outputs are what a reader's JAX gives.
+    page = tmp_path / "page.md"
+    page.write_text("```python\n>>> import jax\n"
+                    ">>> jax.config.read('jax_disable_most_optimizations')\nFalse\n```\n")
+    callers = codeblocks.readers_environment().get("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
+    want = 1 if callers.lower() in ("1", "true", "yes", "on", "t", "y") else 0
+    assert codeblocks.run(page, ROOT).returncode == want
+
+
 def test_catalogue_pages_hold_the_generated_tables() -> None:
     from jaxsurrogate._src import tables
 

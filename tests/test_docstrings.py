@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import codeblocks
 import jaxsurrogate as js
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,5 +53,5 @@ def test_docstring_examples_run():
         sys.exit(1 if failed or attempted < 50 else 0)
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, check=False)
+                          env=codeblocks.readers_environment(), text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import codeblocks
 import jaxsurrogate as js
 from jaxsurrogate import neurons
 
@@ -198,5 +199,5 @@ def test_neurons_docstring_examples_run():
         sys.exit(1 if runner.failures or attempted < 15 else 0)
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, check=False)
+                          env=codeblocks.readers_environment(), text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

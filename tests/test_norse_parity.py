@@ -6,6 +6,10 @@ with a visible reason where they are absent.
 
 from __future__ import annotations
 
+import os
+import platform
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -159,3 +163,34 @@ def test_stochastic_spike_rates_match_norse(name):
         # Two independent estimates of one probability: 6 joint standard errors.
         p = max(min((norse_rate + our_rate) / 2, 1.0), 0.0)
         assert abs(norse_rate - our_rate) <= 6 * np.sqrt(2 * p * (1 - p) / n) + 1e-12
+
+
+def _host_has_fma() -> bool | None:
+    """Whether this CPU has fused multiply-add (None where that is not known)."""
+    if platform.machine().lower() in ("aarch64", "arm64"):
+        return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    return " fma " in flags.replace("\n", " ")
+
+
+def test_this_file_compiles_as_users_do() -> None:
+    """tests/conftest.py compiles most of the suite without LLVM's
+    optimisations; a file that holds our bits to Norse's compiles as users do."""
+    callers = os.environ.get("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
+    unoptimised = (os.environ.get("JAXSURROGATE_TESTS_CHOSE_COMPILER") != "1"
+                   and callers.lower() in ("1", "true", "yes", "on", "t", "y"))
+    assert jax.config.read("jax_disable_most_optimizations") is unoptimised
+    # What that changes: optimised code fuses a * b + c into one FMA where the
+    # CPU has it, so the result is a * b + c rounded once.
+    a, b, c = (np.float32(v) for v in (1 + 2.0 ** -13, 1 - 2.0 ** -13, -1.0))
+    once = np.float32(np.float64(a) * np.float64(b) + np.float64(c))
+    twice = np.float32(a * b) + c
+    assert once != twice
+    got = jax.jit(lambda a, b, c: a * b + c)(a, b, c)
+    if _host_has_fma() and not unoptimised:
+        assert got == once
+    else:
+        assert got == twice or _host_has_fma() is None
