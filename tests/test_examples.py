@@ -33,6 +33,8 @@ METRIC_KEYS = {"test_accuracy", "train_seconds", "surrogate", "epochs",
                "train_loss", "step_losses", "train_accuracy",
                "test_accuracy_per_epoch"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# What examples/sharded_training.py asks a CPU-only machine for.
+EIGHT_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
 
 
 def _environment(env: dict[str, str] | None) -> dict[str, str]:
@@ -63,7 +65,8 @@ def run_example(script: str, *args: str, env: dict[str, str] | None = None,
 class ExampleRuns:
     """Runs of the examples, ``name -> [script, *args]``, one after another in one
     process (tests/run_example_process.py), each as ``python <script> ARGS``
-    would run; the imports happen once."""
+    would run; the imports happen once. The process has 8 CPU devices, as
+    examples/sharded_training.py asks."""
 
     def __init__(self, runs: dict[str, list[str]], work: Path) -> None:
         self.scripts = {name: Path(script).name for name, (script, *_) in runs.items()}
@@ -73,7 +76,8 @@ class ExampleRuns:
         proc = subprocess.run(
             [sys.executable, str(ROOT / "tests" / "run_example_process.py"),
              str(spec), str(result)],
-            capture_output=True, text=True, env=_environment(None), cwd=ROOT, timeout=1800)
+            capture_output=True, text=True, env=_environment(EIGHT_DEVICES), cwd=ROOT,
+            timeout=1800)
         _checked("run_example_process.py", proc, 0)
         self._results = json.loads(result.read_text())
 
@@ -124,6 +128,8 @@ def example_run_table(work: Path) -> dict[str, list[str]]:
                                                   "spikingjelly.atan"),
         "nir_roundtrip": run("nir_roundtrip.py", "--limit", "200", "--epochs", "1",
                              "--steps", "4"),
+        "sharded_uses_8_devices_and_matches_one_device": run(
+            "sharded_training.py", *TINY, "--check-single-device"),
         "sltt_accuracy": run("sltt_accuracy.py", "--seeds", "2", "--lengths", "4",
                              "--encodings", "latency", "--epochs", "1", "--limit", "200",
                              "--hidden", "16", "--no-progress"),
@@ -284,13 +290,9 @@ def _sltt_accuracy(runs: ExampleRuns, out: Path) -> None:
     assert cells[:2] == ["latency", "4"]
 
 
-def test_sharded_example_uses_8_devices_and_matches_one_device(
-        tmp_path: Path) -> None:
-    proc = run_example(
-        "sharded_training.py", *TINY, "--check-single-device", "--out",
-        str(tmp_path),
-        env={"XLA_FLAGS": "--xla_force_host_platform_device_count=8"})
-    metrics = check_outputs(tmp_path, "super")
+def _sharded_uses_8_devices_and_matches_one_device(runs: ExampleRuns, out: Path) -> None:
+    proc = runs.get("sharded_uses_8_devices_and_matches_one_device")
+    metrics = check_outputs(out, "super")
     assert metrics["n_devices"] == 8
     assert len(metrics["devices"]) == 8
     # Batch 32 split over 8 devices: 8 pieces of 4 rows.
@@ -309,7 +311,7 @@ def test_sharded_example_uses_8_devices_and_matches_one_device(
     # learning_curves.png plots both runs (three panels), not the sharded
     # run alone (two panels, as wide as the raster).
     assert len(metrics["single_device_test_accuracy_per_epoch"]) == 2
-    assert png_width(tmp_path / "learning_curves.png") > png_width(tmp_path / "raster.png")
+    assert png_width(out / "learning_curves.png") > png_width(out / "raster.png")
 
 
 def _silent_hidden_layer_is_warned_about(runs: ExampleRuns, out: Path) -> None:
