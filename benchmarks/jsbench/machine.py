@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import resource
@@ -44,10 +45,9 @@ def machine_info() -> dict:
         "devices": [str(d) for d in jax.devices()],
         "device_kind": jax.devices()[0].device_kind,
     }
-    try:
-        import torch  # only for its version; the torch peers run elsewhere
-        info["torch"] = torch.__version__
-    except ImportError:
+    try:  # the installed version, without importing torch (seconds)
+        info["torch"] = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
         info["torch"] = None
     info["allocator"] = current_allocator()
     return info
