@@ -33,8 +33,12 @@ METRIC_KEYS = {"test_accuracy", "train_seconds", "surrogate", "epochs",
                "train_loss", "step_losses", "train_accuracy",
                "test_accuracy_per_epoch"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# What examples/sharded_training.py asks a CPU-only machine for.
-EIGHT_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+# What examples/sharded_training.py asks a CPU-only machine for; a caller's
+# other XLA flags kept.
+_DEVICE_COUNT = "--xla_force_host_platform_device_count"
+EIGHT_DEVICES = {"XLA_FLAGS": " ".join(
+    [*(f for f in os.environ.get("XLA_FLAGS", "").split() if not f.startswith(_DEVICE_COUNT)),
+     f"{_DEVICE_COUNT}=8"])}
 
 
 def _environment(env: dict[str, str] | None) -> dict[str, str]:
