@@ -72,6 +72,13 @@ def readers_environment() -> dict[str, str]:
     return env
 
 
+def readers_compile_unoptimised() -> bool:
+    """Whether a reader's JAX (``readers_environment``) compiles without LLVM's
+    optimisations: JAX's own reading of JAX_DISABLE_MOST_OPTIMIZATIONS."""
+    value = readers_environment().get("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
+    return value.lower() in ("1", "true", "yes", "on", "t", "y")
+
+
 def python_blocks(text: str) -> list[str]:
     """The ```python blocks of a markdown text."""
     return [m.group(1) for m in FENCE.finditer(text)]

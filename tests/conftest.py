@@ -24,7 +24,8 @@ if _DEVICES not in os.environ.get("XLA_FLAGS", ""):
 # run once on a few numbers. JAX's "disable most optimizations" skips LLVM's
 # optimisation of their machine code (XLA's own passes, and so every memory
 # analysis, are unchanged): the suite took an eighth to a quarter less CPU
-# time (docs/contributing.md). What it changes is rounding: unoptimised code does not fuse a * b + c into one FMA.
+# time (docs/contributing.md). What it changes is rounding: unoptimised code
+# does not fuse a * b + c into one FMA.
 # So what holds our bits to another library's (USERS_COMPILER_FILES, below)
 # and the code a reader runs and sees the output of (the docs' pages, the
 # README, the docstrings: tests/codeblocks.py's readers_environment) compile

@@ -59,8 +59,7 @@ def test_pages_compile_as_readers_do(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("```python\n>>> import jax\n"
                     ">>> jax.config.read('jax_disable_most_optimizations')\nFalse\n```\n")
-    callers = codeblocks.readers_environment().get("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
-    want = 1 if callers.lower() in ("1", "true", "yes", "on", "t", "y") else 0
+    want = 1 if codeblocks.readers_compile_unoptimised() else 0
     assert codeblocks.run(page, ROOT).returncode == want
 
 

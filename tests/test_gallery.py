@@ -13,7 +13,6 @@ from jaxsurrogate._src import gallery
 from tests.helpers import derivative_of, np_normal
 
 
-
 def test_gallery_cli_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     pytest.importorskip("matplotlib", reason="the gallery draws with "
                         "matplotlib: pip install -e '.[examples]'")

@@ -6,7 +6,6 @@ with a visible reason where they are absent.
 
 from __future__ import annotations
 
-import os
 import platform
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import codeblocks
 import jaxsurrogate as js
 from tests.helpers import grad_of, grid
 
@@ -179,9 +179,7 @@ def _host_has_fma() -> bool | None:
 def test_this_file_compiles_as_users_do() -> None:
     """tests/conftest.py compiles most of the suite without LLVM's
     optimisations; a file that holds our bits to Norse's compiles as users do."""
-    callers = os.environ.get("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
-    unoptimised = (os.environ.get("JAXSURROGATE_TESTS_CHOSE_COMPILER") != "1"
-                   and callers.lower() in ("1", "true", "yes", "on", "t", "y"))
+    unoptimised = codeblocks.readers_compile_unoptimised()  # what users would have
     assert jax.config.read("jax_disable_most_optimizations") is unoptimised
     # What that changes: optimised code fuses a * b + c into one FMA where the
     # CPU has it, so the result is a * b + c rounded once.
